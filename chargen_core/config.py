@@ -1,0 +1,107 @@
+"""Frozen, JSON-serialisable settings for the model and for training (stored in a run's config.json)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import SettingsError
+
+ARCHS = ("lstm", "seed")
+STANDARDIZE_MODES = ("none", "lower", "seed")
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+PRECISIONS = ("auto", "float32", "mixed")
+
+# The tutorial's window model: 20 ids in, the next char out, windows every 3 chars.
+SEED_WINDOW = 20
+SEED_STEP = 3
+SEED_EMBEDDING = 16
+SEED_UNITS = 128
+SEED_MAX_TOKENS = 96
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    arch: str = "lstm"  # "lstm": sequence model, logits at every step; "seed": the tutorial's window model
+    embedding_dim: int = 64  # width of the character embedding
+    units: int = 512  # LSTM units per layer
+    layers: int = 1  # stacked LSTM layers
+    dropout: float = 0.0  # dropout between layers and before the output (0 keeps cuDNN eligible on GPU)
+    seq_len: int = 100  # characters per training sequence (seed arch: fixed 20-char windows)
+
+    def validate(self) -> "ModelConfig":
+        if self.arch not in ARCHS:
+            raise SettingsError(f"unknown --arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        for name in ("embedding_dim", "units", "layers", "seq_len"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise SettingsError(f"--dropout must be in [0, 1), got {self.dropout}")
+        return self
+
+    @property
+    def window(self) -> int:
+        """Characters the model sees per training example."""
+        return SEED_WINDOW if self.arch == "seed" else self.seq_len
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    source: str = "builtin"  # builtin | nietzsche | a path | a URL
+    standardize: str = "none"  # none | lower | seed, applied to the whole text before windowing
+    encoding: str = "utf-8"  # how local files and downloads are decoded
+
+    def validate(self) -> "CorpusConfig":
+        if self.standardize not in STANDARDIZE_MODES:
+            raise SettingsError(
+                f"unknown --standardize {self.standardize!r}; choose one of {', '.join(STANDARDIZE_MODES)}"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20  # upper bound on epochs; --time-budget may end training sooner
+    batch_size: int = 64  # global batch size (split across replicas)
+    learning_rate: float = 3e-3  # peak learning rate
+    schedule: str = "cosine"  # "cosine": warm-up then cosine decay over the planned steps; "constant"
+    warmup_steps: int = 50  # linear warm-up steps for the cosine schedule
+    clipnorm: float = 1.0  # global gradient-norm clipping
+    val_fraction: float = 0.1  # contiguous tail of the text held out for validation
+    seed: int | None = None  # seeds Python, NumPy and TF for reproducible runs
+    time_budget: float | None = None  # seconds of training before a clean stop
+    checkpoint_every: int = 200  # also checkpoint every N optimizer steps (0: only at epoch ends)
+    steps_per_epoch: int | None = None  # cap on steps per epoch (None: one pass over the training split)
+    preview_length: int = 120  # characters in the preview sample generated at each epoch end
+    strategy: str = "auto"  # auto | default | mirrored | multiworker
+    precision: str = "auto"  # auto | float32 | mixed
+
+    def validate(self) -> "TrainConfig":
+        if not isinstance(self.epochs, int) or self.epochs <= 0:
+            raise SettingsError(f"--epochs must be a positive integer, got {self.epochs}")
+        if not isinstance(self.batch_size, int) or self.batch_size <= 0:
+            raise SettingsError(f"--batch-size must be a positive integer, got {self.batch_size}")
+        if not self.learning_rate > 0:
+            raise SettingsError(f"--learning-rate must be positive, got {self.learning_rate}")
+        if not 0.0 < self.val_fraction < 0.5:
+            raise SettingsError(f"--val-fraction must be in (0, 0.5), got {self.val_fraction}")
+        if self.time_budget is not None and not self.time_budget > 0:
+            raise SettingsError(f"--time-budget must be positive seconds, got {self.time_budget}")
+        if self.checkpoint_every < 0:
+            raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
+        if self.strategy not in STRATEGIES:
+            raise SettingsError(f"unknown --strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.precision not in PRECISIONS:
+            raise SettingsError(f"unknown --precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        return self
+
+
+def to_dict(cfg: Any) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(cls, data: dict):
+    """Build a config from JSON, ignoring unknown keys so older/newer run dirs still load."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

@@ -1,0 +1,177 @@
+"""Corpus sources (built-in, file, folder, URL, presets), decoding and standardization."""
+from __future__ import annotations
+
+import os
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .config import STANDARDIZE_MODES
+from .errors import CorpusError
+
+BUILTIN = "builtin"
+# Named presets: name -> (URL, expected size in bytes or None).
+PRESETS: dict[str, tuple[str, int | None]] = {
+    "nietzsche": ("https://s3.amazonaws.com/text-datasets/nietzsche.txt", 600_901),
+}
+URL_SCHEMES = ("http", "https", "file", "ftp")
+# Bytes inspected when deciding whether a file is binary.
+_SNIFF_BYTES = 8192
+_SEED_PUNCTUATION = re.compile("[%s]" % re.escape(string.punctuation))
+_DIGITS_AND_DASH = re.compile(r"[0-9\-]")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    source: str  # what the user asked for: "builtin", a preset, a path or a URL
+    name: str  # short name for display
+    text: str  # the decoded, standardized text the model trains on
+    standardize: str = "none"  # the standardization mode applied to text
+    encoding: str = "utf-8"  # how the source bytes were decoded
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def lines(self) -> int:
+        if not self.text:
+            return 0
+        return self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+
+    def sample_line(self, max_chars: int = 100) -> str:
+        """A representative non-empty line from the middle of the text, for previews."""
+        middle = len(self.text) // 2
+        start = self.text.rfind("\n", 0, middle) + 1
+        for line in self.text[start:].split("\n", 50):
+            if line.strip():
+                return line.strip()[:max_chars]
+        return self.text.strip()[:max_chars]
+
+
+def standardize_text(text: str, mode: str) -> str:
+    """Apply a standardization mode to a whole text (before any windowing)."""
+    if mode == "none":
+        return text
+    if mode == "lower":
+        return text.lower()
+    if mode == "seed":
+        # The tutorial's recipe: lines joined without a separator, lowercase, <br /> removed,
+        # digits and '-' turned into spaces, ASCII punctuation removed.
+        joined = text.replace("\n", "").lower().replace("<br />", "")
+        return _SEED_PUNCTUATION.sub("", _DIGITS_AND_DASH.sub(" ", joined))
+    raise CorpusError(f"unknown standardization {mode!r}; choose one of {', '.join(STANDARDIZE_MODES)}")
+
+
+def normalize_newlines(text: str) -> str:
+    """Drop a leading BOM and turn CRLF / CR line ends into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_bytes(data: bytes, encoding: str, origin: str) -> str:
+    """Decode corpus bytes strictly, refusing binary data with a clear message."""
+    if b"\x00" in data[:_SNIFF_BYTES] and not encoding.lower().replace("-", "").startswith("utf16"):
+        raise CorpusError(f"{origin} looks like a binary file, not text")
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise CorpusError(f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{origin} is not valid {encoding} (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+            "pass --encoding to read it with another encoding"
+        ) from None
+    return normalize_newlines(text)
+
+
+def builtin_text() -> str:
+    """The embedded default corpus: Python's own help topics, shipped with every CPython."""
+    try:
+        from pydoc_data.topics import topics
+    except ImportError:  # some distributions strip pydoc_data; fall back to stdlib docstrings
+        import importlib
+
+        modules = ("argparse", "collections", "json", "pathlib", "textwrap", "threading")
+        docs = (importlib.import_module(name).__doc__ or "" for name in modules)
+        return normalize_newlines("\n\n".join(d.strip("\n") for d in docs if d))
+    return normalize_newlines("\n\n".join(topics[key].strip("\n") for key in sorted(topics)))
+
+
+def _read_file(path: Path, encoding: str) -> str:
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise CorpusError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return decode_bytes(data, encoding, str(path))
+
+
+def _read_folder(folder: Path, encoding: str) -> str:
+    files = sorted(p for p in folder.rglob("*.txt") if p.is_file())
+    if not files:
+        raise CorpusError(f"folder {folder} has no .txt files")
+    # Documents are separated by one blank line, in sorted path order.
+    return "\n\n".join(_read_file(p, encoding).strip("\n") for p in files)
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("CHARGEN_CACHE", Path.home() / ".cache" / "chargen"))
+
+
+def download(url: str, cache_dir: str | Path | None = None, expected_size: int | None = None) -> Path:
+    """Download a URL once into the cache with keras.utils.get_file and return the local path."""
+    import keras  # imported here: plain corpus use should not pay for TensorFlow start-up
+
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    fname = Path(urlparse(url).path).name or "corpus.txt"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        local = Path(keras.utils.get_file(fname, origin=url, cache_dir=str(cache), cache_subdir="corpora"))
+    except Exception as exc:  # get_file wraps network errors in plain Exceptions
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CorpusError(f"cannot download {url}: {reason}") from None
+    if expected_size is not None and local.stat().st_size != expected_size:
+        size = local.stat().st_size
+        local.unlink(missing_ok=True)
+        raise CorpusError(f"download of {url} has {size} bytes, expected {expected_size}; removed it, try again")
+    return local
+
+
+def is_url(source: str) -> bool:
+    return urlparse(source).scheme in URL_SCHEMES and "://" in source
+
+
+def load_corpus(
+    source: str = BUILTIN,
+    *,
+    standardize: str = "none",
+    encoding: str = "utf-8",
+    cache_dir: str | Path | None = None,
+) -> Corpus:
+    """Read, decode and standardize a corpus from any supported source."""
+    if standardize not in STANDARDIZE_MODES:
+        raise CorpusError(f"unknown standardization {standardize!r}; choose one of {', '.join(STANDARDIZE_MODES)}")
+    source = str(source)
+    if source == BUILTIN:
+        name, raw = "builtin (Python help topics)", builtin_text()
+    elif source in PRESETS:
+        url, size = PRESETS[source]
+        name, raw = source, _read_file(download(url, cache_dir, size), encoding)
+    elif is_url(source):
+        local = download(source, cache_dir)
+        name, raw = local.name, _read_file(local, encoding)
+    else:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise CorpusError(f"corpus not found: {source} (give builtin, nietzsche, a file, a folder or a URL)")
+        name = path.name
+        raw = _read_folder(path, encoding) if path.is_dir() else _read_file(path, encoding)
+    text = standardize_text(raw, standardize)
+    if not text.strip():
+        raise CorpusError(f"corpus {source} is empty" + (" after standardization" if raw.strip() else ""))
+    return Corpus(source=source, name=name, text=text, standardize=standardize, encoding=encoding)

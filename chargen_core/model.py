@@ -1,0 +1,57 @@
+"""Model builders: the default sequence LSTM (logits at every step) and the tutorial's window model."""
+from __future__ import annotations
+
+import keras
+
+from .config import SEED_EMBEDDING, SEED_UNITS, SEED_WINDOW, ModelConfig
+
+
+def build_model(cfg: ModelConfig, vocab_size: int) -> keras.Model:
+    """An uncompiled Keras model for cfg.arch over a vocabulary of vocab_size ids."""
+    cfg.validate()
+    if cfg.arch == "seed":
+        return _build_seed(vocab_size)
+    return _build_lstm(cfg, vocab_size)
+
+
+def _build_lstm(cfg: ModelConfig, vocab_size: int) -> keras.Model:
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(vocab_size, cfg.embedding_dim, name="embedding")(ids)
+    for i in range(cfg.layers):
+        # Defaults here (tanh/sigmoid, no recurrent dropout, not unrolled, with bias) keep cuDNN eligible on GPU.
+        x = keras.layers.LSTM(cfg.units, return_sequences=True, name=f"lstm_{i}")(x)
+        if cfg.dropout > 0:
+            x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
+    # Logits stay float32 even under mixed precision, for a stable softmax/loss.
+    logits = keras.layers.Dense(vocab_size, name="logits", dtype="float32")(x)
+    return keras.Model(ids, logits, name="chargen_lstm")
+
+
+def _build_seed(vocab_size: int) -> keras.Model:
+    """The tutorial's model, layer for layer: Embedding(16) → Dropout(0.5) → LSTM(128) → Flatten → softmax."""
+    ids = keras.Input(shape=(SEED_WINDOW,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(vocab_size, SEED_EMBEDDING, name="embedding")(ids)
+    x = keras.layers.Dropout(0.5, name="dropout")(x)
+    x = keras.layers.LSTM(SEED_UNITS, return_sequences=True, name="lstm_0")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    probs = keras.layers.Dense(vocab_size, activation="softmax", name="probs", dtype="float32")(x)
+    return keras.Model(ids, probs, name="chargen_seed")
+
+
+def model_outputs_logits(cfg: ModelConfig) -> bool:
+    """True when the model returns logits (lstm), False when it returns probabilities (seed)."""
+    return cfg.arch != "seed"
+
+
+def count_params(cfg: ModelConfig, vocab_size: int) -> int:
+    """Trainable parameters, computed without building a model (cheap for `chargen info`)."""
+    cfg.validate()
+    if cfg.arch == "seed":
+        lstm = 4 * SEED_UNITS * (SEED_EMBEDDING + SEED_UNITS + 1)
+        return vocab_size * SEED_EMBEDDING + lstm + SEED_WINDOW * SEED_UNITS * vocab_size + vocab_size
+    total = vocab_size * cfg.embedding_dim
+    width = cfg.embedding_dim
+    for _ in range(cfg.layers):
+        total += 4 * cfg.units * (width + cfg.units + 1)
+        width = cfg.units
+    return total + width * vocab_size + vocab_size

@@ -1,0 +1,25 @@
+"""Shared fixtures: small corpora written to tmp dirs, and quiet TensorFlow logs."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import pytest
+
+TINY_TEXT = (
+    "the quick brown fox jumps over the lazy dog.\n"
+    "a stitch in time saves nine; the early bird catches the worm.\n"
+    "to be, or not to be: that is the question.\n"
+) * 30
+
+
+@pytest.fixture
+def tiny_text() -> str:
+    return TINY_TEXT
+
+
+@pytest.fixture
+def tiny_corpus_file(tmp_path):
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_TEXT, encoding="utf-8")
+    return path

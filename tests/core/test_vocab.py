@@ -1,0 +1,32 @@
+"""Vocabulary: ids, StringLookup agreement, JSON round trip."""
+import numpy as np
+
+from chargen_core.vocab import Vocab
+
+
+def test_ids_follow_string_lookup_and_round_trip(tiny_text):
+    vocab = Vocab.from_text(tiny_text + "ışğüöçâ")
+    assert vocab.lookup_layer().get_vocabulary() == [Vocab.UNK, *vocab.chars]
+    ids = vocab.encode(tiny_text)
+    assert ids.dtype == np.int32 and ids.min() >= 1
+    np.testing.assert_array_equal(ids, vocab.encode_tf(tiny_text))
+    assert vocab.decode(ids) == tiny_text
+    back = vocab.inverse_layer()(ids[:10]).numpy()
+    assert [b.decode() for b in back] == list(tiny_text[:10])
+
+
+def test_unknown_characters_are_counted(tiny_text):
+    vocab = Vocab.from_text("abc")
+    ids = vocab.encode("abxcx")
+    assert list(ids) == [1, 2, 0, 3, 0]
+    assert vocab.count_unknown("abxcx") == 2 and vocab.unknown_chars("abxcyx") == "xy"
+    assert vocab.decode([1, 0]) == "a" + Vocab.UNK_CHAR
+
+
+def test_json_round_trip_is_identical(tmp_path):
+    vocab = Vocab.from_text("héllo wörld\n\t\"quoted\"")
+    path = tmp_path / "vocab.json"
+    vocab.save(path)
+    loaded = Vocab.load(path)
+    assert loaded == vocab and loaded.size == vocab.size
+    np.testing.assert_array_equal(loaded.encode("wörld"), vocab.encode("wörld"))
