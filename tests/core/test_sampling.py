@@ -1,0 +1,154 @@
+"""Samplers against stub distributions with readable answers, and chi-square frequency checks."""
+import string
+
+import numpy as np
+import pytest
+
+from chargen_core.errors import SettingsError
+from chargen_core.sampling import (COMPARE_SET, STRATEGIES, RepetitionPenalty, SamplerSettings, make_sampler,
+                                   softmax)
+
+LETTERS = string.ascii_lowercase
+# A fixed distribution over 6 ids (id 0 has no mass, like [UNK]).
+PROBS = np.array([0.0, 0.4, 0.25, 0.15, 0.12, 0.08])
+
+
+def pick_many(settings, probs=PROBS, n=20000, seed=0):
+    """Sample n ids from one row, vectorised as n identical rows."""
+    with np.errstate(divide="ignore"):
+        logits = np.log(np.tile(probs, (n, 1)))
+    sampler = make_sampler(settings)
+    return sampler.pick(logits, softmax(logits), np.random.default_rng(seed))
+
+
+def chi_square(counts, expected):
+    keep = expected > 0
+    assert counts[~keep].sum() == 0, "sampled an id that has no mass"
+    return float((((counts - expected) ** 2)[keep] / expected[keep]).sum())
+
+
+def check_frequencies(settings, target):
+    ids = pick_many(settings)
+    counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
+    stat = chi_square(counts, target / target.sum() * len(ids))
+    # Critical value of chi-square with <= 5 degrees of freedom at p = 0.001 is 20.5; be generous.
+    assert stat < 25.0, f"chi-square {stat:.1f}: {counts}"
+
+
+def one_hot_logits(text):
+    """Rows whose argmax spells text over a-z (id i+1 = LETTERS[i]); mass elsewhere is small."""
+    logits = np.full((len(text), 27), -3.0)
+    for row, char in enumerate(text):
+        logits[row, LETTERS.index(char) + 1] = 8.0
+    return logits
+
+
+def spell(settings, text="chargen", seed=0):
+    logits = one_hot_logits(text)
+    ids = make_sampler(settings).pick(logits, softmax(logits), np.random.default_rng(seed))
+    return "".join(LETTERS[i - 1] for i in ids)
+
+
+def test_greedy_reads_the_one_hot_string():
+    assert spell(SamplerSettings("greedy")) == "chargen"
+
+
+@pytest.mark.parametrize("settings", [
+    SamplerSettings("top-k", k=1), SamplerSettings("top-p", p=1e-6), SamplerSettings("min-p", min_p=1.0),
+    SamplerSettings("temperature", temperature=0.0), SamplerSettings("temperature", temperature=1e-4),
+])
+def test_degenerate_settings_equal_greedy(settings):
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(200, 30))
+    greedy = logits.argmax(axis=1)
+    got = make_sampler(settings).pick(logits, softmax(logits), rng)
+    np.testing.assert_array_equal(got, greedy)
+
+
+def test_temperature_one_samples_the_distribution():
+    check_frequencies(SamplerSettings("temperature", temperature=1.0), PROBS)
+
+
+def test_temperature_half_samples_squared_distribution():
+    check_frequencies(SamplerSettings("temperature", temperature=0.5), PROBS ** 2)
+
+
+def test_top_k_renormalises_the_k_most_likely():
+    target = PROBS.copy()
+    target[4:] = 0
+    check_frequencies(SamplerSettings("top-k", k=3, temperature=1.0), target)
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    target = PROBS.copy()
+    target[4:] = 0  # 0.4 + 0.25 = 0.65 < 0.7 <= 0.8: the third one is needed, the fourth is not
+    check_frequencies(SamplerSettings("top-p", p=0.7, temperature=1.0), target)
+
+
+def test_min_p_drops_the_unlikely():
+    target = np.where(PROBS >= 0.3 * 0.4, PROBS, 0.0)
+    check_frequencies(SamplerSettings("min-p", min_p=0.3, temperature=1.0), target)
+
+
+def test_chi_square_catches_a_wrong_distribution():
+    ids = pick_many(SamplerSettings("temperature", temperature=1.0))
+    counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
+    uniform = np.array([0, 1, 1, 1, 1, 1.0])
+    assert chi_square(counts, uniform / uniform.sum() * len(ids)) > 100
+
+
+def test_same_seed_same_sample():
+    a = pick_many(SamplerSettings("top-p", temperature=1.0), n=100, seed=7)
+    b = pick_many(SamplerSettings("top-p", temperature=1.0), n=100, seed=7)
+    c = pick_many(SamplerSettings("top-p", temperature=1.0), n=100, seed=8)
+    np.testing.assert_array_equal(a, b)
+    assert (a != c).any()
+
+
+def test_repetition_penalty_discourages_seen_ids():
+    logits = np.array([[0.0, 2.0, 1.9, -1.0, -1.2]])
+    penalty = RepetitionPenalty(2.0, 1, 5, np.array([1, 4]))
+    out = penalty.apply(logits)
+    np.testing.assert_allclose(out, [[0.0, 1.0, 1.9, -1.0, -2.4]])
+    greedy = make_sampler(SamplerSettings("greedy"))
+    assert greedy.pick(out, softmax(out), None)[0] == 2
+
+
+def test_repetition_penalty_forgets_after_its_window():
+    from chargen_core.sampling import REPETITION_WINDOW
+
+    penalty = RepetitionPenalty(2.0, 1, 5, np.array([1]))
+    for _ in range(REPETITION_WINDOW):
+        penalty.push(np.array([2]))
+    assert penalty.counts[0, 1] == 0 and penalty.counts[0, 2] == REPETITION_WINDOW
+
+
+@pytest.mark.parametrize("settings, message", [
+    (SamplerSettings(k=0), "--k must be a positive integer"),
+    (SamplerSettings(k=-3), "--k must be a positive integer"),
+    (SamplerSettings(p=0.0), "--p must be in (0, 1]"),
+    (SamplerSettings(p=1.5), "--p must be in (0, 1]"),
+    (SamplerSettings(min_p=0.0), "--min-p must be in (0, 1]"),
+    (SamplerSettings(min_p=2.0), "--min-p must be in (0, 1]"),
+    (SamplerSettings(temperature=-0.1), "--temperature must be >= 0"),
+    (SamplerSettings(beams=0), "--beams must be an integer >= 1"),
+    (SamplerSettings(repetition_penalty=0.0), "--repetition-penalty must be > 0"),
+    (SamplerSettings(strategy="nucleus"), "unknown strategy"),
+])
+def test_bad_settings_raise_one_line(settings, message):
+    with pytest.raises(SettingsError) as info:
+        settings.validate(40)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_k_larger_than_vocab_is_clamped_with_notice():
+    settings, notices = SamplerSettings("top-k", k=500).validate(40)
+    assert settings.k == 39 and len(notices) == 1 and "k=500" in notices[0]
+    assert SamplerSettings().validate(40) == (SamplerSettings(), [])
+
+
+def test_compare_set_is_the_tutorial_table_plus_three():
+    labels = [label for label, _ in COMPARE_SET]
+    assert labels == ["greedy", "temperature 0.2", "temperature 0.5", "temperature 1", "temperature 1.2",
+                      "top-k 2", "top-k 3", "top-k 4", "top-k 5", "top-p 0.9", "min-p 0.05", "beam 4"]
+    assert {s.strategy for _, s in COMPARE_SET} == set(STRATEGIES)
