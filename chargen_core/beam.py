@@ -1,0 +1,121 @@
+"""Streaming beam search: keeps B hypotheses, emits the prefix all live beams share as soon as they agree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+
+def length_normaliser(length: int, alpha: float) -> float:
+    """GNMT length penalty ((5 + len) / 6) ** alpha; alpha 0 turns normalisation off."""
+    return ((5.0 + length) / 6.0) ** alpha if alpha else 1.0
+
+
+@dataclass(frozen=True)
+class BeamToken:
+    """One emitted position: its step, the row whose distribution produced it at that step, and the id."""
+
+    step: int
+    row: int
+    id: int
+
+
+class BeamSearch:
+    """Beam search bookkeeping over `width` rows of a batched model; the caller owns the model state.
+
+    Each advance() takes log-probabilities (width, V) for every row, keeps the `width` best continuations
+    and returns parents (width,) and ids (width,): row r continues from row parents[r] with ids[r], so the
+    caller reorders its state rows by parents, then feeds ids. Only the positions not yet emitted are kept
+    per row, so agreement is checked on new columns only. Every hypothesis has the same length (one id per
+    step), so `length_penalty` rescales the reported score without changing the ranking.
+    """
+
+    def __init__(self, width: int, length_penalty: float = 0.0):
+        self.width = width
+        self.length_penalty = length_penalty
+        # Only row 0 is live at the start: the rows are copies of one primed state.
+        self.scores = np.full(width, -np.inf)
+        self.scores[0] = 0.0
+        self.steps = 0
+        self.emitted = 0
+        self._ids = np.zeros((width, 16), np.int64)  # pending (not yet emitted) ids per row
+        self._src = np.zeros((width, 16), np.int64)  # the row whose distribution produced each of them
+
+    def advance(self, logp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vocab = logp.shape[1]
+        total = (self.scores[:, None] + logp).ravel()
+        if len(total) > self.width:
+            best = np.argpartition(-total, self.width - 1)[: self.width]
+        else:
+            best = np.arange(len(total))
+        best = best[np.argsort(-total[best], kind="stable")]
+        parents, ids = best // vocab, best % vocab
+        self.scores = total[best]
+        pending = self.steps - self.emitted
+        if pending == self._ids.shape[1]:
+            self._ids = np.concatenate([self._ids, np.zeros_like(self._ids)], axis=1)
+            self._src = np.concatenate([self._src, np.zeros_like(self._src)], axis=1)
+        self._ids[:, :pending] = self._ids[parents, :pending]
+        self._src[:, :pending] = self._src[parents, :pending]
+        self._ids[:, pending] = ids
+        self._src[:, pending] = parents
+        self.steps += 1
+        return parents, ids
+
+    def live(self) -> np.ndarray:
+        return np.flatnonzero(np.isfinite(self.scores))
+
+    def best_row(self) -> int:
+        return int(np.argmax(self.scores))
+
+    def score(self, row: int | None = None) -> float:
+        """Normalised log-probability of a hypothesis (the best one by default)."""
+        row = self.best_row() if row is None else row
+        return float(self.scores[row]) / length_normaliser(self.steps, self.length_penalty)
+
+    def _take(self, row: int, count: int) -> list[BeamToken]:
+        tokens = [BeamToken(self.emitted + j, int(self._src[row, j]), int(self._ids[row, j])) for j in range(count)]
+        pending = self.steps - self.emitted
+        self._ids[:, : pending - count] = self._ids[:, count:pending].copy()
+        self._src[:, : pending - count] = self._src[:, count:pending].copy()
+        self.emitted += count
+        return tokens
+
+    def agreed(self) -> list[BeamToken]:
+        """Newly agreed tokens (possibly none): positions every live beam now shares.
+
+        Live hypotheses that agree on every earlier position and on this id share the whole prefix,
+        hence the same model state and distribution, so any of them can report it.
+        """
+        live = self.live()
+        block = self._ids[live, : self.steps - self.emitted]
+        count = 0
+        while count < block.shape[1] and (block[:, count] == block[0, count]).all():
+            count += 1
+        return self._take(int(live[0]), count) if count else []
+
+    def finish(self) -> list[BeamToken]:
+        """The rest of the best hypothesis, after the last step."""
+        return self._take(self.best_row(), self.steps - self.emitted)
+
+
+def beam_search(
+    step: Callable[[np.ndarray], np.ndarray], start_logp: np.ndarray, width: int, length: int, length_penalty: float = 0.0
+) -> Iterator[int]:
+    """Stream the ids of a beam search over a stateless stub: step(prefixes (B, t)) -> log-probs (B, V).
+
+    For tests and small tools; the Generator drives BeamSearch itself with a batched recurrent state.
+    """
+    search = BeamSearch(width, length_penalty)
+    logp = np.repeat(start_logp[None], width, axis=0)
+    prefixes = np.zeros((width, 0), np.int64)
+    for _ in range(length):
+        parents, ids = search.advance(logp)
+        prefixes = np.concatenate([prefixes[parents], ids[:, None]], axis=1)
+        for token in search.agreed():
+            yield token.id
+        if search.steps < length:
+            logp = step(prefixes)
+    for token in search.finish():
+        yield token.id

@@ -1,0 +1,211 @@
+"""Numpy port of the Keras LSTM models: one cheap step per character and batched prompt priming."""
+from __future__ import annotations
+
+import numpy as np
+
+# Prompt ids processed per priming chunk: bounds memory (chunk × 4·units floats) for 100k-char prompts.
+PRIME_CHUNK = 4096
+
+
+def _gate_layout(units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column order i,f,o,c (Keras stores i,f,c,o) and a 0.5 scale on the sigmoid gates.
+
+    sigmoid(x) = 0.5·tanh(x/2) + 0.5, so with i,f,o columns pre-scaled by 0.5 one np.tanh over all
+    4·units pre-activations yields every gate; i,f,o are contiguous so the affine fix-up is one slice.
+    """
+    u = units
+    order = np.concatenate([np.arange(0, 2 * u), np.arange(3 * u, 4 * u), np.arange(2 * u, 3 * u)])
+    scale = np.concatenate([np.full(3 * u, 0.5), np.ones(u)]).astype(np.float32)
+    return order, scale
+
+
+def _prep(matrix: np.ndarray, order: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(matrix, np.float32)[..., order] * scale)
+
+
+def split_weights(weights: list[np.ndarray], layers: int) -> tuple:
+    """(embedding, [(kernel, recurrent, bias) per layer], dense kernel, dense bias) from model.get_weights()."""
+    expected = 1 + 3 * layers + 2
+    if len(weights) != expected:
+        raise ValueError(f"expected {expected} weight arrays for {layers} LSTM layer(s), got {len(weights)}")
+    cells = [tuple(weights[1 + 3 * i: 4 + 3 * i]) for i in range(layers)]
+    return weights[0], cells, weights[-2], weights[-1]
+
+
+def cell_update(z: np.ndarray, c: np.ndarray, h: np.ndarray, tmp: np.ndarray, units: int) -> None:
+    """In place: z (B, 4u) scaled pre-activations -> new c and h (B, u). tmp is scratch (B, u)."""
+    u = units
+    np.tanh(z, out=z)
+    ifo = z[:, : 3 * u]
+    ifo *= 0.5
+    ifo += 0.5
+    c *= z[:, u: 2 * u]  # forget gate
+    np.multiply(z[:, :u], z[:, 3 * u:], out=tmp)  # input gate × candidate
+    c += tmp
+    np.tanh(c, out=tmp)
+    np.multiply(z[:, 2 * u: 3 * u], tmp, out=h)
+
+
+class LstmStack:
+    """Weights of Embedding → N×LSTM → Dense(logits), laid out for fast stepping; immutable once built.
+
+    The embedding, first kernel and first bias fold into one (vocab × 4u) table, so the input matmul of
+    layer 0 is a row lookup. Each layer's h multiplies one fused matrix [recurrent | next input] so a step
+    needs one BLAS call per layer: the recurrent part is kept for the next step.
+    """
+
+    def __init__(self, weights: list[np.ndarray], layers: int, *, fuse: bool = True):
+        emb, cells, dense_k, dense_b = split_weights(weights, layers)
+        self.layers = layers
+        self.units = u = int(cells[0][1].shape[0])
+        self.vocab_size = int(dense_k.shape[1])
+        order, scale = _gate_layout(u)
+        kernel0, _, bias0 = cells[0]
+        self.table = _prep(np.asarray(emb, np.float32) @ np.asarray(kernel0, np.float32) + bias0, order, scale)
+        self.recurrent = [_prep(rk, order, scale) for _, rk, _ in cells]
+        self.kernels = [None] + [_prep(k, order, scale) for k, _, _ in cells[1:]]
+        self.biases = [None] + [_prep(b, order, scale) for _, _, b in cells[1:]]
+        self.dense_k = np.ascontiguousarray(dense_k, np.float32)
+        self.dense_b = np.ascontiguousarray(dense_b, np.float32)
+        nxt = [*self.kernels[1:], self.dense_k]
+        self.fused = [np.concatenate([r, n], axis=1) for r, n in zip(self.recurrent, nxt)] if fuse else []
+
+    def run_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: np.ndarray, out: np.ndarray | None) -> None:
+        """Scan one layer over x (T, 4u) input pre-activations, updating h, c (1, u); hs into out (T, u)."""
+        u, rec = self.units, self.recurrent[layer]
+        tmp, hr = np.empty_like(h), np.empty((1, 4 * u), np.float32)
+        for t in range(x.shape[0]):
+            z = x[t: t + 1]  # x is scratch: the pre-activations are built in place
+            np.matmul(h, rec, out=hr)
+            z += hr
+            cell_update(z, c, h, tmp, u)
+            if out is not None:
+                out[t] = h[0]
+
+    def new_state(self, batch: int) -> "LstmState":
+        return LstmState(self, batch)
+
+
+class LstmState:
+    """Per-row recurrent state of an LstmStack: h, c and the fused products kept for the next step."""
+
+    def __init__(self, stack: LstmStack, batch: int):
+        u, self.stack, self.batch = stack.units, stack, batch
+        self.h = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
+        self.c = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
+        self.y = [np.zeros((batch, f.shape[1]), np.float32) for f in stack.fused]
+        self.z = np.empty((batch, 4 * u), np.float32)
+        self.tmp = np.empty((batch, u), np.float32)
+        self.logits = np.empty((batch, stack.vocab_size), np.float32)
+        self._rec = [y[:, : 4 * u] for y in self.y]
+        self._next = [y[:, 4 * u:] for y in self.y]
+
+    def prime(self, ids: np.ndarray) -> np.ndarray:
+        """Feed a prompt (1-D ids) from zero state at batch 1; return the next-char logits (1, V)."""
+        assert self.batch == 1 and len(ids) > 0
+        s = self.stack
+        for start in range(0, len(ids), PRIME_CHUNK):
+            chunk = ids[start: start + PRIME_CHUNK]
+            x = s.table[chunk]  # a fresh (T, 4u) array: the scan writes into it
+            for layer in range(s.layers):
+                last = layer == s.layers - 1
+                hs = None if last else np.empty((len(chunk), s.units), np.float32)
+                s.run_layer(layer, x, self.h[layer], self.c[layer], hs)
+                if not last:
+                    x = hs @ s.kernels[layer + 1]
+                    x += s.biases[layer + 1]
+        for layer in range(s.layers):
+            np.matmul(self.h[layer], s.fused[layer], out=self.y[layer])
+        np.add(self._next[-1], s.dense_b, out=self.logits)
+        return self.logits
+
+    def step(self, ids: np.ndarray) -> np.ndarray:
+        """Advance every row by one char (ids: (B,) ints); return the logits (B, V), a reused buffer."""
+        s, z = self.stack, self.z
+        if self.batch == 1:
+            np.add(self._rec[0], s.table[ids[0]], out=z)
+        else:
+            np.take(s.table, ids, axis=0, out=z)
+            z += self._rec[0]
+        for layer in range(s.layers):
+            if layer:
+                np.add(self._rec[layer], self._next[layer - 1], out=z)
+                z += s.biases[layer]
+            cell_update(z, self.c[layer], self.h[layer], self.tmp, s.units)
+            np.matmul(self.h[layer], s.fused[layer], out=self.y[layer])
+        np.add(self._next[-1], s.dense_b, out=self.logits)
+        return self.logits
+
+    def tile(self, batch: int) -> "LstmState":
+        """A new state with every row a copy of row 0 (prime once, then branch)."""
+        other = LstmState(self.stack, batch)
+        for mine, theirs in zip(self.h + self.c + self.y, other.h + other.c + other.y):
+            theirs[:] = mine[0]
+        other.logits[:] = self.logits[0]
+        return other
+
+    def reorder(self, rows: slice, parents: np.ndarray) -> None:
+        """Rows in `rows` take the state of rows[parents] (beam search picks its survivors)."""
+        for arr in self.h + self.c + self.y:
+            arr[rows] = arr[rows][parents]
+
+
+class SeedWindowModel:
+    """The tutorial's window model (Embedding → LSTM(return_sequences) → Flatten → Dense) in numpy.
+
+    It has no carried state: every character re-runs the LSTM over the last `window` ids, as the tutorial did.
+    """
+
+    def __init__(self, weights: list[np.ndarray], window: int):
+        self.window = window
+        self.stack = LstmStack(weights, 1, fuse=False)  # same layout; the dense kernel is (window·u, V)
+        self.units = self.stack.units
+        self.vocab_size = self.stack.vocab_size
+
+    def logits(self, windows: np.ndarray) -> np.ndarray:
+        """Logits (B, V) for windows (B, window) of ids."""
+        s, u = self.stack, self.units
+        batch = windows.shape[0]
+        x = s.table[windows]  # (B, W, 4u) scratch
+        h = np.zeros((batch, u), np.float32)
+        c = np.zeros((batch, u), np.float32)
+        hs = np.empty((batch, self.window, u), np.float32)
+        tmp = np.empty_like(h)
+        for t in range(self.window):
+            z = x[:, t]
+            z += h @ s.recurrent[0]
+            cell_update(z, c, h, tmp, u)
+            hs[:, t] = h
+        out = hs.reshape(batch, -1) @ s.dense_k
+        out += s.dense_b
+        return out
+
+    def new_state(self, batch: int) -> "SeedState":
+        return SeedState(self, batch)
+
+
+class SeedState:
+    """Rows of id windows for the window model, with the same interface as LstmState."""
+
+    def __init__(self, model: SeedWindowModel, batch: int):
+        self.model, self.batch = model, batch
+        self.windows = np.zeros((batch, model.window), np.int32)  # id 0 pads short prompts on the left
+
+    def prime(self, ids: np.ndarray) -> np.ndarray:
+        tail = ids[-self.model.window:]
+        self.windows[0, :] = 0
+        self.windows[0, self.model.window - len(tail):] = tail
+        return self.model.logits(self.windows)
+
+    def step(self, ids: np.ndarray) -> np.ndarray:
+        self.windows[:, :-1] = self.windows[:, 1:]
+        self.windows[:, -1] = ids
+        return self.model.logits(self.windows)
+
+    def tile(self, batch: int) -> "SeedState":
+        other = SeedState(self.model, batch)
+        other.windows[:] = self.windows[0]
+        return other
+
+    def reorder(self, rows: slice, parents: np.ndarray) -> None:
+        self.windows[rows] = self.windows[rows][parents]
