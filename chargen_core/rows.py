@@ -1,0 +1,102 @@
+"""Several strategies in one batch: one sampled row per sampler and B rows per beam, one forward pass per step."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .beam import BeamSearch
+from .sampling import RepetitionPenalty, SamplerSettings, log_softmax, make_sampler, softmax
+
+CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class GeneratedChar:
+    char: str
+    prob: float  # the model's probability of this char at this step
+    candidates: tuple[tuple[str, float], ...]  # the 5 most likely chars with their probabilities
+
+
+def top_candidates(probs: np.ndarray, chars: Sequence[str], n: int = CANDIDATES) -> tuple[tuple[str, float], ...]:
+    """The n most likely chars of a probability row, most likely first ([UNK] at id 0 excluded)."""
+    n = min(n, len(probs) - 1)
+    top = np.argpartition(probs[1:], -n)[-n:] + 1
+    top = top[np.argsort(-probs[top])]
+    return tuple((chars[i], float(probs[i])) for i in top.tolist())
+
+
+def _char(probs: np.ndarray, idx: int, chars: Sequence[str]) -> GeneratedChar:
+    return GeneratedChar(chars[idx], float(probs[idx]), top_candidates(probs, chars))
+
+
+class _Beam:
+    """A beam entry's rows [start, start+width) and the per-step probabilities its tokens need later."""
+
+    def __init__(self, entry: int, start: int, settings: SamplerSettings):
+        self.entry, self.rows = entry, slice(start, start + settings.beams)
+        self.search = BeamSearch(settings.beams, settings.length_penalty)
+        self.probs: dict[int, np.ndarray] = {}  # step -> (width, V) distributions, until emitted
+
+
+class RowEngine:
+    """Primes once, tiles the state to one row per sampler plus `beams` rows per beam entry, then steps."""
+
+    def __init__(self, net, prompt_ids: np.ndarray, settings: Sequence[SamplerSettings], chars: Sequence[str],
+                 rng: np.random.Generator):
+        self.chars, self.rng = chars, rng
+        self.samplers: list[tuple[int, int, object]] = []  # (entry, row, sampler)
+        self.beams: list[_Beam] = []
+        row = 0
+        for entry, s in enumerate(settings):
+            if s.strategy == "beam":
+                self.beams.append(_Beam(entry, row, s))
+                row += s.beams
+            else:
+                self.samplers.append((entry, row, make_sampler(s)))
+                row += 1
+        self.batch = row
+        self.penalties = np.array([s.repetition_penalty for s in settings for _ in range(
+            s.beams if s.strategy == "beam" else 1)], np.float32)
+        primed = net.new_state(1)
+        self.first_logits = primed.prime(prompt_ids).copy()
+        self.state = primed.tile(self.batch)
+        self.penalty = None
+        if np.any(self.penalties != 1.0):
+            self.penalty = RepetitionPenalty(self.penalties, self.batch, net.vocab_size, prompt_ids)
+
+    def run(self, length: int) -> Iterator[tuple[int, GeneratedChar]]:
+        """Yield (entry index, GeneratedChar) as chars become final; beams yield when their rows agree."""
+        logits = np.repeat(self.first_logits, self.batch, axis=0)
+        ids = np.zeros(self.batch, np.int64)
+        for n in range(length):
+            logits[:, 0] = -np.inf  # [UNK] is never generated
+            probs = softmax(logits)
+            scores = self.penalty.apply(logits) if self.penalty else logits
+            for entry, row, sampler in self.samplers:
+                idx = int(sampler.pick(scores[row: row + 1], probs[row: row + 1], self.rng)[0])
+                ids[row] = idx
+                yield entry, _char(probs[row], idx, self.chars)
+            for beam in self.beams:
+                yield from self._beam_step(beam, scores, probs, ids)
+            if n + 1 < length:
+                if self.penalty:
+                    self.penalty.push(ids)
+                logits = self.state.step(ids)
+        for beam in self.beams:
+            yield from self._emit(beam, beam.search.finish())
+
+    def _beam_step(self, beam: _Beam, scores: np.ndarray, probs: np.ndarray, ids: np.ndarray):
+        logp = log_softmax(scores[beam.rows])  # -inf where [UNK] is
+        parents, chosen = beam.search.advance(logp)
+        beam.probs[beam.search.steps - 1] = probs[beam.rows].copy()
+        self.state.reorder(beam.rows, parents)
+        if self.penalty:
+            self.penalty.reorder(beam.rows, parents)
+        ids[beam.rows] = chosen
+        yield from self._emit(beam, beam.search.agreed())
+
+    def _emit(self, beam: _Beam, tokens):
+        for token in tokens:
+            yield beam.entry, _char(beam.probs.pop(token.step)[token.row], token.id, self.chars)
