@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .config import SEED_WINDOW, ModelConfig
 from .corpus import standardize_text
-from .errors import SettingsError
+from .errors import RunDirError, SettingsError
 from .lstm_step import LstmStack, SeedWindowModel
 from .rows import GeneratedChar, RowEngine, top_candidates
 from .sampling import COMPARE_SET, RepetitionPenalty, SamplerSettings, make_sampler, softmax
@@ -58,7 +58,7 @@ class Generator:
         self._chars = [vocab.UNK_CHAR, *vocab.chars]
         self._net = _build_net(weights, model_config)
         if self._net.vocab_size != vocab.size:
-            raise SettingsError(f"the model predicts {self._net.vocab_size} ids but the vocabulary has {vocab.size}")
+            raise RunDirError(f"the model predicts {self._net.vocab_size} ids but the vocabulary has {vocab.size}")
 
     @classmethod
     def from_run(cls, run_dir: str | Path, which: str = "best") -> "Generator":
@@ -142,13 +142,16 @@ class Generator:
                     penalty.push(nxt)
                 logits = state.step(nxt)
 
-    def generate(self, prompt: str, settings: SamplerSettings, length: int,
-                 seed: int | None = None) -> GenerationResult:
+    def generate(self, prompt: str, settings: SamplerSettings, length: int, seed: int | None = None,
+                 on_char: Callable[[GeneratedChar], None] | None = None) -> GenerationResult:
+        """Generate to the end; on_char (if given) sees every char as it streams."""
         start = time.perf_counter()
         used, notices = self._check(settings, length)
         _, prompt_notices = self._prompt_ids(prompt, np.random.default_rng(seed))
         out, times = [], []
         for char in self.stream(prompt, settings, length, seed):
+            if on_char is not None:
+                on_char(char)
             out.append(char.char)
             times.append(time.perf_counter())
         return _result("".join(out), start, times, used, self.notices + notices + prompt_notices)

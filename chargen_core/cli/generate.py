@@ -1,0 +1,91 @@
+"""`chargen generate`: stream text from a trained run with any sampling strategy, or compare them all."""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict
+
+from ..errors import SettingsError
+from ..sampling import STRATEGIES, SamplerSettings
+from .common import print_json, say
+
+SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
+# Used to check settings before the run (and its vocabulary) is loaded; k is clamped later if too large.
+_ANY_VOCAB = 1 << 30
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "generate", help="generate text from a trained run",
+        description="Stream generated text to stdout. Prompt characters outside the vocabulary are dropped "
+                    "(and reported on stderr); an empty prompt starts from a newline.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `chargen train`")
+    p.add_argument("--prompt", default="", help="text to continue (default: empty)")
+    p.add_argument("--strategy", choices=STRATEGIES, default=None, help="sampling strategy (temperature)")
+    p.add_argument("--temperature", type=float, default=None, help="T >= 0; 0 is greedy (0.8)")
+    p.add_argument("--k", type=int, default=None, help="top-k: sample among the k most likely (5)")
+    p.add_argument("--p", type=float, default=None, help="top-p: nucleus mass in (0, 1] (0.9)")
+    p.add_argument("--min-p", dest="min_p", type=float, default=None, help="min-p: in (0, 1] (0.05)")
+    p.add_argument("--beams", type=int, default=None, help="beam: width B >= 1 (4)")
+    p.add_argument("--length-penalty", dest="length_penalty", type=float, default=None,
+                   help="beam: length normalisation alpha (0)")
+    p.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None,
+                   help="> 1 discourages recently seen characters (1 = off)")
+    p.add_argument("--length", type=int, default=200, help="characters to generate (200)")
+    p.add_argument("--seed", type=int, default=None, help="random seed: the same seed gives the same text")
+    p.add_argument("--which", choices=("best", "last"), default="best", help="which saved model to use (best)")
+    p.add_argument("--compare", action="store_true", help="run the 12 strategies of the comparison table")
+    p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")
+    return p
+
+
+def settings_from_args(args) -> SamplerSettings:
+    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name, None) is not None}
+    settings = SamplerSettings(**given)
+    settings.validate(_ANY_VOCAB)
+    if args.length < 0:
+        raise SettingsError(f"--length must be an integer >= 0, got {args.length}")
+    return settings
+
+
+def run(args) -> int:
+    settings = settings_from_args(args)  # bad settings fail before the (slow) model load
+    from ..generate import Generator
+
+    gen = Generator.from_run(args.run_dir, which=args.which)
+    if args.compare:
+        return _compare(gen, args)
+    out = sys.stdout
+
+    def write(char) -> None:
+        out.write(char.char)
+        out.flush()  # stream: every char shows as soon as it exists
+
+    result = gen.generate(args.prompt, settings, args.length, args.seed, on_char=write)
+    out.write("\n")
+    out.flush()
+    for notice in result.notices:
+        say(f"note: {notice}")
+    if args.json:
+        print_json({"prompt": args.prompt, **asdict(result)})
+    return 0
+
+
+def _compare(gen, args) -> int:
+    start = time.perf_counter()
+    results = gen.compare(args.prompt, args.length, args.seed)
+    elapsed = time.perf_counter() - start
+    for notice in dict.fromkeys(n for _, r in results for n in r.notices):
+        say(f"note: {notice}")
+    width = max(len(label) for label, _ in results)
+    for label, result in results:
+        print(f"{label:<{width}}  {result.text!r}", flush=True)
+    if args.json:
+        total = sum(r.chars for _, r in results)
+        print_json({
+            "prompt": args.prompt,
+            "chars": total,
+            "chars_per_second": total / elapsed if elapsed > 0 else 0.0,
+            "strategies": [{"label": label, **asdict(r)} for label, r in results],
+        })
+    return 0
