@@ -1,0 +1,6 @@
+"""`python -m chargen_core ...` runs the headless CLI."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""Headless command line: `chargen train | generate | eval | info` (exit 0 ok, 2 bad input, 1 internal error)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+
+from .. import __version__
+from ..errors import ChargenError
+
+SUBCOMMANDS = ("train", "generate", "eval", "info")
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one line (exit 2), not the whole usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="chargen", description="Character-level LSTM text generator.")
+    parser.add_argument("--version", action="version", version=f"chargen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":  # that subcommand has not landed yet
+                continue
+            raise
+        subparser = module.add_parser(sub)
+        subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                               help="show tracebacks for internal errors")
+        subparser.set_defaults(handler=module.run)
+    return parser
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up chatter would bury our one-line messages on stderr.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def import_tensorflow_quietly() -> None:
+    from ..distribute import quiet_native_stderr
+
+    with quiet_native_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")  # the CUDA probe prints its own lines the first time
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_tensorflow()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    debug = args.debug or os.environ.get("CHARGEN_DEBUG") == "1"
+    try:
+        if debug:
+            os.environ["CHARGEN_DEBUG"] = "1"
+        import_tensorflow_quietly()
+        return args.handler(args)
+    except ChargenError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"chargen: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("chargen: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line unless debugging
+        if debug:
+            traceback.print_exc()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        hint = "" if debug else " (rerun with --debug for details)"
+        print(f"chargen: internal error: {type(exc).__name__}: {first}{hint}", file=sys.stderr)
+        return 1

@@ -1,0 +1,70 @@
+"""Shared CLI helpers: output channels (progress on stderr, results on stdout) and common flags."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from ..config import ARCHS, STANDARDIZE_MODES
+
+
+def say(message: str) -> None:
+    """Progress and notices go to stderr so stdout stays clean for results and --json."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def print_json(data: dict) -> None:
+    print(json.dumps(data, ensure_ascii=False), flush=True)
+
+
+def add_corpus_flags(parser, default: str | None = "builtin") -> None:
+    parser.add_argument("--corpus", default=default, metavar="SRC",
+                        help="builtin | nietzsche | a file | a folder of .txt | a URL (default: builtin)")
+    parser.add_argument("--standardize", choices=STANDARDIZE_MODES, default=None,
+                        help="none (default) | lower | seed (the tutorial's recipe)")
+    parser.add_argument("--encoding", default=None, help="text encoding of local files and downloads (utf-8)")
+
+
+def add_model_flags(parser) -> None:
+    parser.add_argument("--arch", choices=ARCHS, default=None, help="lstm (default) | seed (the tutorial's model)")
+    parser.add_argument("--units", type=int, default=None, help="LSTM units per layer")
+    parser.add_argument("--layers", type=int, default=None, help="stacked LSTM layers")
+    parser.add_argument("--embedding-dim", type=int, default=None, help="character embedding width")
+    parser.add_argument("--dropout", type=float, default=None, help="dropout after each LSTM layer")
+    parser.add_argument("--seq-len", type=int, default=None, help="characters per training sequence")
+
+
+def given(args, names) -> dict:
+    """The flags among names that the user actually set, as config field names."""
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+class Progress:
+    """A light progress line: redrawn in place on a terminal, one line every few seconds in a pipe."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.interval = 0.25 if self.tty else 10.0
+        self._last = 0.0
+        self._dirty = False
+
+    def update(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        if self.tty:
+            self.stream.write("\r\033[K" + text)
+            self._dirty = True
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        """A permanent line (clears the in-place progress first)."""
+        if self._dirty:
+            self.stream.write("\r\033[K")
+            self._dirty = False
+        self.stream.write(text + "\n")
+        self.stream.flush()

@@ -1,0 +1,138 @@
+"""`chargen train`: train a new run or resume one, progress on stderr, optional JSON summary on stdout."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import signal
+import time
+from pathlib import Path
+
+from ..config import PRECISIONS, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
+from ..errors import ChargenError, SettingsError
+from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from .common import Progress, add_corpus_flags, add_model_flags, given, print_json, say
+
+MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
+TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
+                "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule")
+CORPUS_FIELDS = ("standardize", "encoding")
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("train", help="train a model (or --resume one)",
+                              description="Train a character-level model. Progress goes to stderr.")
+    add_corpus_flags(p, default=None)
+    add_model_flags(p)
+    p.add_argument("--epochs", type=int, default=None, help="epochs to train (upper bound with --time-budget)")
+    p.add_argument("--time-budget", type=float, default=None, metavar="S", help="stop cleanly after S seconds")
+    p.add_argument("--batch-size", type=int, default=None, help="global batch size")
+    p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate")
+    p.add_argument("--schedule", choices=("cosine", "constant"), default=None, help="learning-rate schedule")
+    p.add_argument("--clipnorm", type=float, default=None, help="gradient-norm clipping (0: off)")
+    p.add_argument("--val-fraction", type=float, default=None, help="validation tail of the text (0.1)")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help="also checkpoint every N steps")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on optimizer steps per epoch")
+    p.add_argument("--preview-length", type=int, default=None, help="characters of the epoch-end preview (0: off)")
+    p.add_argument("--strategy", choices=STRATEGIES, default=None, help="tf.distribute strategy (auto)")
+    p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto")
+    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run")
+    p.add_argument("--run-dir", default=None, help="where to write the run (default: runs/NAME-ARCH-TIME)")
+    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    p.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
+    return p
+
+
+def default_run_dir(corpus_name: str, arch: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", corpus_name.split(" ")[0]).strip("-").lower() or "corpus"
+    return Path("runs") / f"{slug}-{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _configs(args) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
+    model_cfg = ModelConfig(**given(args, MODEL_FIELDS)).validate()
+    train_values = given(args, TRAIN_FIELDS)
+    if model_cfg.arch == "seed":
+        from ..training import SEED_TRAIN_DEFAULTS
+
+        train_values = {**SEED_TRAIN_DEFAULTS, **train_values}
+    train_cfg = TrainConfig(**train_values).validate()
+    if train_cfg.steps_per_epoch is not None and train_cfg.steps_per_epoch <= 0:
+        raise SettingsError(f"--steps-per-epoch must be a positive integer, got {train_cfg.steps_per_epoch}")
+    corpus_cfg = CorpusConfig(source=args.corpus or "builtin", **given(args, CORPUS_FIELDS)).validate()
+    return model_cfg, train_cfg, corpus_cfg
+
+
+def _make_trainer(args, on_event):
+    from ..corpus import load_corpus
+    from ..training import Trainer
+
+    if args.resume:
+        fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir")
+                 if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
+        if fixed:
+            raise SettingsError(f"--resume keeps the run's own settings; {', '.join(fixed)} cannot change "
+                                "(only --epochs and --time-budget can)")
+        for name in ("epochs", "time_budget"):
+            value = getattr(args, name)
+            if value is not None and not value > 0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be positive, got {value}")
+        return Trainer.resume(args.resume, on_event, epochs=args.epochs, time_budget=args.time_budget)
+    model_cfg, train_cfg, corpus_cfg = _configs(args)
+    corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
+    run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch)
+    return Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)
+
+
+class Reporter:
+    """Turns trainer events into stderr lines."""
+
+    def __init__(self):
+        self.progress = Progress()
+        self.epochs = 0
+
+    def __call__(self, event) -> None:
+        if isinstance(event, TrainingStarted):
+            self.epochs = event.epochs
+            resumed = f", resuming at epoch {event.initial_epoch + 1}" if event.initial_epoch else ""
+            self.progress.line(f"training {event.params:,} parameters on {event.device} ({event.strategy}, "
+                               f"{event.replicas} replica{'s' if event.replicas != 1 else ''}, {event.precision})"
+                               f"{resumed} -> {event.run_dir}")
+        elif isinstance(event, BatchEnded):
+            self.progress.update(f"epoch {event.epoch + 1}/{self.epochs} step {event.step}/{event.steps_per_epoch} "
+                                 f"loss {event.loss:.4f} {event.chars_per_second:,.0f} chars/s")
+        elif isinstance(event, EpochEnded):
+            self.progress.line(f"epoch {event.epoch + 1}/{self.epochs}  loss {event.loss:.4f}  val {event.val_loss:.4f} "
+                               f"nats/char ({event.val_bpc:.3f} bpc)  acc {event.val_accuracy:.3f}  "
+                               f"{event.seconds:.1f} s")
+        elif isinstance(event, PreviewGenerated):
+            self.progress.line(f"  preview: {event.prompt!r} -> {event.text!r}")
+
+
+def run(args) -> int:
+    reporter = Reporter()
+    trainer = _make_trainer(args, reporter)
+    for notice in trainer.notices:
+        say(f"chargen: notice: {notice}")
+
+    def on_sigint(signum, frame):
+        say("\nchargen: stopping after this batch (Ctrl-C again to abort)")
+        trainer.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        finished: TrainingFinished = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
+    summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "
+               f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
+    if args.json:
+        say(summary)
+        print_json({**dataclasses.asdict(finished), "params": trainer.params, "device": trainer.device,
+                    "strategy": trainer.strategy_name, "replicas": trainer.replicas})
+    else:
+        print(summary, flush=True)
+    if finished.reason == "nan":
+        raise ChargenError(f"training diverged (loss became NaN) at step {finished.steps + 1}; the last good "
+                           "checkpoint is kept; try a lower --learning-rate or --clipnorm")
+    return 0

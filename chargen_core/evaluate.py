@@ -1,0 +1,120 @@
+"""Evaluation: nats/char, bits/char and perplexity of a run's model on a text (default: its validation split)."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import SEED_WINDOW
+from .corpus import load_corpus
+from .data import split_ids
+from .errors import ChargenError, CorpusError
+from .model import model_outputs_logits
+from .runs import RunDir
+
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    nats_per_char: float
+    bits_per_char: float
+    perplexity: float
+    chars: int  # characters scored
+    unknown_chars: int  # characters outside the vocabulary: counted here, not scored
+    unknown: str  # the distinct unknown characters
+    text_source: str  # "validation split" or the file evaluated
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _log_probs(model, x: np.ndarray, logits: bool) -> np.ndarray:
+    out = np.asarray(model(x, training=False), dtype=np.float64)
+    if not logits:
+        return np.log(np.maximum(out, 1e-30))
+    out -= out.max(axis=-1, keepdims=True)
+    return out - np.log(np.exp(out).sum(axis=-1, keepdims=True))
+
+
+def _sequence_nll(model, ids: np.ndarray, seq_len: int, logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(-log p(target), target) for every character after the first, in chunks of seq_len like training."""
+    n = (len(ids) - 1) // seq_len
+    chunks = [(ids[:n * seq_len].reshape(n, seq_len), ids[1:n * seq_len + 1].reshape(n, seq_len))] if n else []
+    if (len(ids) - 1) % seq_len:
+        chunks.append((ids[n * seq_len:-1][None], ids[n * seq_len + 1:][None]))
+    nll, targets = [], []
+    for xs, ys in chunks:
+        for start in range(0, len(xs), BATCH):
+            x, y = xs[start:start + BATCH], ys[start:start + BATCH]
+            lp = _log_probs(model, x, logits)
+            nll.append(-np.take_along_axis(lp, y[..., None], axis=-1)[..., 0].ravel())
+            targets.append(y.ravel())
+    return np.concatenate(nll), np.concatenate(targets)
+
+
+def _window_nll(model, ids: np.ndarray, logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The seed model scores each character from the SEED_WINDOW characters before it."""
+    windows = np.lib.stride_tricks.sliding_window_view(ids[:-1], SEED_WINDOW)
+    targets = ids[SEED_WINDOW:]
+    nll = []
+    for start in range(0, len(windows), BATCH * 8):
+        lp = _log_probs(model, np.ascontiguousarray(windows[start:start + BATCH * 8]), logits)
+        nll.append(-lp[np.arange(len(lp)), targets[start:start + BATCH * 8]])
+    return np.concatenate(nll), targets
+
+
+def evaluate_text(model, vocab, model_config, text: str, text_source: str = "text") -> EvalResult:
+    ids = vocab.encode(text).astype(np.int32)
+    need = SEED_WINDOW + 1 if model_config.arch == "seed" else 2
+    if len(ids) < need:
+        raise ChargenError(f"{text_source} has {len(ids)} characters; at least {need} are needed to evaluate")
+    logits = model_outputs_logits(model_config)
+    if model_config.arch == "seed":
+        nll, targets = _window_nll(model, ids, logits)
+    else:
+        nll, targets = _sequence_nll(model, ids, model_config.seq_len, logits)
+    known = targets != vocab.UNK_ID  # an unknown target has no meaningful probability: count it, don't score it
+    scored = int(known.sum())
+    if scored == 0:
+        raise ChargenError(f"{text_source} has no characters from the model's vocabulary")
+    nats = float(nll[known].mean())
+    return EvalResult(nats, nats / math.log(2), math.exp(nats), scored, int((~known).sum()),
+                      vocab.unknown_chars(text), text_source)
+
+
+def validation_text(run: RunDir) -> str:
+    """The run's validation tail, cut from its corpus reloaded with the run's settings."""
+    cfg = run.corpus_config
+    try:
+        corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding)
+    except CorpusError as exc:
+        raise CorpusError(f"the run's corpus is not available ({exc}); pass --text FILE to evaluate") from None
+    n = len(corpus.text)
+    _, val = split_ids(np.arange(n), run.train_config.val_fraction)
+    return corpus.text[n - len(val):]
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    from .corpus import _read_file  # shares the corpus rules: binary and undecodable files are refused
+
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"text file not found: {path}")
+    return _read_file(path, encoding)
+
+
+def evaluate_run(run_dir, text_file: str | Path | None = None, which: str = "best",
+                 encoding: str = "utf-8") -> tuple[EvalResult, list[str]]:
+    """Evaluate a run; returns the result and any notices (e.g. a damaged checkpoint skipped)."""
+    run = RunDir.open(run_dir)
+    if text_file is None:
+        text, source = validation_text(run), "validation split"
+    else:
+        from .corpus import standardize_text
+
+        text, source = standardize_text(read_text(text_file, encoding), run.corpus_config.standardize), str(text_file)
+    model = run.load_model(which)
+    return evaluate_text(model, run.vocab, run.model_config, text, source), run.notices

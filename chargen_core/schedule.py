@@ -1,0 +1,60 @@
+"""Learning-rate schedule: linear warm-up then cosine decay over the planned steps (or constant).
+
+The rate is set on the optimizer before every batch from the global step, so nothing custom is saved in the
+.keras file (safe-mode loading stays simple) and a resumed run continues the same curve. With a time budget the
+planned steps are re-estimated from the measured speed, so the decay ends when the budget does.
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+
+FLOOR = 0.1  # the cosine ends at this fraction of the peak rate
+REPLAN_EVERY = 25  # steps between re-estimates of the planned steps under a time budget
+
+
+class Schedule:
+    def __init__(self, peak: float, *, kind: str = "cosine", warmup_steps: int = 0, planned_steps: int = 1):
+        self.peak, self.kind, self.warmup = float(peak), kind, int(warmup_steps)
+        self.planned_steps = max(1, int(planned_steps))
+
+    def rate(self, step: int) -> float:
+        if self.kind == "constant":
+            return self.peak
+        warmup = min(self.warmup, self.planned_steps // 2)  # a short run still gets to decay
+        if step < warmup:
+            return self.peak * (step + 1) / warmup
+        progress = min(1.0, (step - warmup) / max(1, self.planned_steps - warmup))
+        return self.peak * (FLOOR + (1 - FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class ScheduleCallback(keras.callbacks.Callback):
+    """Sets the optimizer's rate before each batch; with a budget, shrinks the plan to what fits in it."""
+
+    def __init__(self, schedule: Schedule, state, *, max_steps: int, time_budget: float | None):
+        super().__init__()
+        self.schedule, self.state = schedule, state
+        self.max_steps, self.time_budget = max_steps, time_budget
+        self._first_step = self._first_time = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.state.global_step
+        if self.time_budget is not None:
+            self._replan(step)
+        self.model.optimizer.learning_rate = self.schedule.rate(step)
+
+    def _replan(self, step: int) -> None:
+        now = self.state.elapsed()
+        if self._first_step is None:
+            if step > self.state.session_start_step:  # skip the first batch: it includes tracing
+                self._first_step, self._first_time = step, now
+            return
+        done = step - self._first_step
+        if done == 0 or done % REPLAN_EVERY:
+            return
+        speed = done / max(1e-6, now - self._first_time)  # steps/s, validation and checkpoints included
+        remaining = max(0.0, self.time_budget - now) * speed
+        self.schedule.planned_steps = max(step + 1, min(self.max_steps, int(step + remaining)))
+
+

@@ -1,0 +1,219 @@
+"""The Trainer: model.fit with callbacks, reporting only through events; stop, pause, resume, budget, NaN."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback
+from .config import CorpusConfig, ModelConfig, TrainConfig
+from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
+from .data import make_datasets
+from .distribute import StrategyInfo, select_strategy
+from .errors import ChargenError, CorpusError, SettingsError
+from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
+from .model import build_model, model_outputs_logits
+from .preview import Previewer
+from .runs import RunDir, check_writable, first_line
+from .schedule import Schedule, ScheduleCallback
+from .vocab import Vocab
+
+# The tutorial's training recipe for arch="seed": Adam at its default rate, constant, no clipping.
+SEED_TRAIN_DEFAULTS = {"learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
+
+
+def corpus_config_for(corpus: Corpus) -> CorpusConfig:
+    """Settings that reload the same corpus later; local paths are made absolute."""
+    source = corpus.source
+    if source != BUILTIN and source not in PRESETS and not is_url(source) and os.path.exists(source):
+        source = str(Path(source).resolve())
+    return CorpusConfig(source=source, standardize=corpus.standardize, encoding=corpus.encoding)
+
+
+def compile_model(model, model_config: ModelConfig, train_config: TrainConfig) -> None:
+    optimizer = keras.optimizers.Adam(
+        learning_rate=train_config.learning_rate, clipnorm=train_config.clipnorm or None
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=model_outputs_logits(model_config)),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+
+
+def _build(model_config: ModelConfig, vocab_size: int, precision: str):
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        return build_model(model_config, vocab_size)
+    finally:  # the policy is global state; generators built later must get float32
+        keras.mixed_precision.set_global_policy(previous)
+
+
+class Trainer:
+    def __init__(self, corpus: Corpus, run_dir: str | Path, model_config: ModelConfig = ModelConfig(),
+                 train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None):
+        self.model_config = model_config.validate()
+        self.train_config = train_config.validate()
+        self.corpus = corpus
+        self.run_path = Path(run_dir)
+        self._emit_fn = on_event
+        if _resume is None:
+            check_writable(self.run_path)
+        self.vocab = _resume.vocab if _resume is not None else Vocab.from_text(corpus.text)
+        self.splits = make_datasets(self.vocab.encode(corpus.text), model_config, train_config)
+        if train_config.seed is not None:
+            keras.utils.set_random_seed(train_config.seed)
+        self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
+        self.state = RunState()
+        self.control = Control()
+        self._run = _resume
+        with self._info.strategy.scope():
+            if _resume is None:
+                self.model = _build(model_config, self.vocab.size, self._info.precision)
+                compile_model(self.model, model_config, train_config)
+            else:
+                self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
+                self.state.epochs_done, self.state.global_step = manifest.epochs_done, manifest.global_step
+                losses = [r["val_loss"] for r in _resume.history()[: manifest.epochs_done] if "val_loss" in r]
+                self.state.best_val_loss = min(losses) if losses else None
+        if self.state.epochs_done >= train_config.epochs:
+            done = self.state.epochs_done
+            raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "
+                                f"pass --epochs N with N > {done} to train longer")
+        self.notices: list[str] = list(_resume.notices) if _resume is not None else []
+        self.state.session_start_step = self.state.global_step
+        self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
+                                 warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps)
+
+    @classmethod
+    def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):
+        run = RunDir.open(run_dir)
+        changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
+        train_config = dataclasses.replace(run.train_config, **changes).validate()
+        cfg = run.corpus_config
+        try:
+            corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding)
+        except CorpusError as exc:
+            raise CorpusError(f"cannot reload the run's corpus: {exc}") from None
+        return cls(corpus, run.path, run.model_config, train_config, on_event, _resume=run)
+
+    # --- public state ----------------------------------------------------------------------------
+    @property
+    def strategy_name(self) -> str:
+        return self._info.name
+
+    @property
+    def replicas(self) -> int:
+        return self._info.replicas
+
+    @property
+    def device(self) -> str:
+        return self._info.device
+
+    @property
+    def max_steps(self) -> int:
+        return self.train_config.epochs * self.splits.steps_per_epoch
+
+    def request_stop(self) -> None:
+        self.control.request_stop()
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def unpause(self) -> None:
+        self.control.unpause()
+
+    @property
+    def paused(self) -> bool:
+        return self.control.paused
+
+    def snapshot_weights(self) -> list[np.ndarray]:
+        """A consistent copy of the weights, taken between two batches by the training thread."""
+        return self.control.snapshot(self.model)
+
+    # --- training --------------------------------------------------------------------------------
+    def _emit(self, event) -> None:
+        if self._emit_fn is not None:
+            self._emit_fn(event)
+
+    def run(self) -> TrainingFinished:
+        """Train until done, stopped, out of budget or NaN. Blocking: call it from a worker thread."""
+        try:
+            return self._train()
+        except BaseException as exc:
+            reason = first_line(exc) if isinstance(exc, ChargenError) else f"{type(exc).__name__}: {first_line(exc)}"
+            self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))
+            raise
+        finally:
+            self.control.set_active(False, self.model)
+
+    def _prepare_run_dir(self, writer: CheckpointWriter) -> RunDir:
+        if self._run is not None:
+            run = self._run
+            if writer.is_chief:
+                run.update_train_config(self.train_config)
+                run.truncate_history(self.state.epochs_done)
+            writer.saved_step = self.state.global_step
+            return run
+        if not writer.is_chief:
+            return RunDir(self.run_path)
+        return RunDir.create(self.run_path, model_config=self.model_config, train_config=self.train_config,
+                             corpus_config=corpus_config_for(self.corpus), vocab=self.vocab,
+                             extra={"params": self.params, "strategy": self.strategy_name})
+
+    @property
+    def params(self) -> int:
+        return int(sum(np.prod(w.shape) for w in self.model.trainable_weights))
+
+    def _train(self) -> TrainingFinished:
+        cfg, state, splits = self.train_config, self.state, self.splits
+        writer = CheckpointWriter(self.run_path, self._emit, is_chief=self._info.is_chief)
+        run = self._prepare_run_dir(writer)
+        history = run.append_history if writer.is_chief else (lambda row: None)
+        if writer.is_chief:
+            run.write_state(status="running", epochs_done=state.epochs_done, global_step=state.global_step)
+        self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
+                                   self.params, self.device, self.strategy_name, self.replicas,
+                                   self._info.precision))
+        callback = TrainingCallback(
+            state=state, control=self.control, emit=self._emit, writer=writer, history=history,
+            steps_per_epoch=splits.steps_per_epoch,
+            targets_per_step=splits.train_targets_per_epoch // splits.steps_per_epoch,
+            checkpoint_every=cfg.checkpoint_every, time_budget=cfg.time_budget, preview=self._previewer(),
+        )
+        scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=cfg.time_budget)
+        # validation_steps=None: one full pass over the finite validation set each epoch.
+        self.model.fit(splits.train, epochs=cfg.epochs, initial_epoch=state.epochs_done,
+                       steps_per_epoch=splits.steps_per_epoch, validation_data=splits.val,
+                       callbacks=[scheduler, callback], shuffle=False, verbose=0)
+        train_seconds = state.elapsed()
+        reason = state.reason or "completed"
+        if reason in ("stopped", "time_budget") and writer.saved_step != state.global_step:
+            writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step)
+        if writer.is_chief:
+            run.write_state(status=reason, epochs_done=state.epochs_done, global_step=state.global_step,
+                            best_val_loss=state.best_val_loss)
+        finished = TrainingFinished(
+            str(self.run_path), reason, state.epochs_done, state.global_step, state.val_loss, state.val_bpc,
+            state.best_val_loss, train_seconds,
+            state.targets / state.batch_seconds if state.batch_seconds > 0 else 0.0,
+        )
+        self._emit(finished)
+        return finished
+
+    def _previewer(self):
+        if self.train_config.preview_length <= 0:
+            return None
+        previewer = Previewer(self.model, self.vocab, self.model_config, self.corpus,
+                              seed=self.train_config.seed)
+
+        def preview(epoch: int) -> None:
+            prompt, text = previewer.sample(self.train_config.preview_length)
+            self._emit(PreviewGenerated(epoch, prompt, text))
+
+        return preview
