@@ -1,0 +1,170 @@
+"""Trainer: loss goes down, events, stop/resume, pause + snapshots, time budget, NaN, bad input, seeds."""
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from chargen_core.config import ModelConfig, TrainConfig
+from chargen_core.corpus import load_corpus
+from chargen_core.errors import CorpusError, RunDirError, SettingsError
+from chargen_core.events import (BatchEnded, CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFinished,
+                                 TrainingStarted)
+from chargen_core.runs import RunDir
+from chargen_core.training import Trainer
+
+MODEL = ModelConfig(units=16, embedding_dim=8, seq_len=16)
+
+
+def train_config(**kw):
+    base = dict(epochs=2, batch_size=8, steps_per_epoch=4, checkpoint_every=0, preview_length=8, seed=0,
+                learning_rate=1e-2)
+    return TrainConfig(**{**base, **kw})
+
+
+@pytest.fixture
+def corpus(tiny_corpus_file):
+    return load_corpus(str(tiny_corpus_file))
+
+
+class Recorder(list):
+    def __init__(self, hook=None):
+        super().__init__()
+        self.hook = hook
+
+    def __call__(self, event):
+        self.append(event)
+        if self.hook:
+            self.hook(event)
+
+    def of(self, kind):
+        return [e for e in self if isinstance(e, kind)]
+
+
+def test_short_run_lowers_loss_and_reports_events(corpus, tmp_path):
+    events = Recorder()
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=3, steps_per_epoch=6), events)
+    finished = trainer.run()
+    assert finished.reason == "completed" and finished.epochs == 3 and finished.steps == 18
+    assert isinstance(events[0], TrainingStarted) and isinstance(events[-1], TrainingFinished)
+    started = events[0]
+    assert (started.device, started.strategy, started.replicas) == ("CPU", "DefaultStrategy", 1)
+    assert started.params == trainer.params > 0
+    epochs = events.of(EpochEnded)
+    assert [e.epoch for e in epochs] == [0, 1, 2]
+    assert epochs[-1].val_loss < epochs[0].val_loss
+    assert math.isclose(epochs[-1].val_bpc, epochs[-1].val_loss / math.log(2))
+    assert len(events.of(BatchEnded)) == 18 and events.of(BatchEnded)[-1].global_step == 18
+    assert len(events.of(PreviewGenerated)) == 3 and len(events.of(PreviewGenerated)[0].text) == 8
+    assert {e.kind for e in events.of(CheckpointSaved)} >= {"epoch", "best"}
+    assert finished.targets_per_second > 0
+    run = RunDir.open(tmp_path / "run")
+    assert [r["epoch"] for r in run.history()] == [0, 1, 2]
+    assert run.vocab == trainer.vocab and run.model_config == MODEL
+    assert run.config["vocab_size"] == trainer.vocab.size and "tensorflow" in run.config["versions"]
+    assert run.load_model("best") is not None and run.last_path.exists()
+
+
+def test_stop_leaves_checkpoint_and_resume_continues(corpus, tmp_path):
+    def stop_at_9(event):
+        if isinstance(event, BatchEnded) and event.global_step == 9:
+            trainer.request_stop()
+
+    events = Recorder(stop_at_9)
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=3, steps_per_epoch=6), events)
+    finished = trainer.run()
+    assert (finished.reason, finished.epochs, finished.steps) == ("stopped", 1, 9)
+    assert events.of(CheckpointSaved)[-1].kind == "stop" and events.of(CheckpointSaved)[-1].global_step == 9
+    assert len(events.of(BatchEnded)) == 9  # the stop took effect right after the batch that asked for it
+
+    again = Recorder()
+    resumed = Trainer.resume(tmp_path / "run", again)
+    assert again == [] and resumed.state.global_step == 9
+    finished = resumed.run()
+    assert again[0].initial_epoch == 1
+    assert (finished.reason, finished.epochs, finished.steps) == ("completed", 3, 9 + 2 * 6)
+    assert [r["epoch"] for r in RunDir.open(tmp_path / "run").history()] == [0, 1, 2]
+    with pytest.raises(SettingsError, match="already trained 3 of 3"):
+        Trainer.resume(tmp_path / "run")
+
+
+def test_pause_serves_snapshots_then_continues(corpus, tmp_path):
+    snapshots = []
+
+    def on_event(event):
+        if isinstance(event, BatchEnded) and event.global_step == 2:
+            trainer.pause()
+            threading.Thread(target=peek, daemon=True).start()
+
+    def peek():
+        snapshots.append(trainer.snapshot_weights())  # answered by the paused training thread
+        snapshots.append(trainer.paused)
+        trainer.unpause()
+
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=1), Recorder(on_event))
+    assert trainer.run().reason == "completed"
+    weights, was_paused = snapshots
+    assert was_paused is True
+    assert [w.shape for w in weights] == [w.shape for w in trainer.model.get_weights()]
+    assert len(trainer.snapshot_weights()) == len(weights)  # outside training: a direct copy
+
+
+def test_time_budget_stops_cleanly(corpus, tmp_path):
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=1000, time_budget=0.5))
+    finished = trainer.run()
+    assert finished.reason == "time_budget" and finished.steps < 1000 * 4
+    run = RunDir.open(tmp_path / "run")
+    _, manifest, _ = run.load_checkpoint("last")
+    assert manifest.global_step == finished.steps
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(corpus, tmp_path):
+    def poison(event):
+        if isinstance(event, BatchEnded) and event.global_step == 3:
+            logits = trainer.model.get_layer("logits")
+            logits.kernel.assign(np.full(logits.kernel.shape, np.nan, dtype="float32"))
+
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=3, checkpoint_every=2), Recorder(poison))
+    finished = trainer.run()
+    assert finished.reason == "nan" and finished.steps == 3
+    model, manifest, _ = RunDir.open(tmp_path / "run").load_checkpoint("last")
+    assert manifest.global_step == 2
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def test_bad_input_is_refused_before_writing(tmp_path):
+    short = tmp_path / "short.txt"
+    short.write_text("just a few characters\n" * 2)
+    with pytest.raises(CorpusError, match="too short"):
+        Trainer(load_corpus(str(short)), tmp_path / "run", MODEL, train_config())
+    assert not (tmp_path / "run").exists()
+    with pytest.raises(SettingsError, match="--epochs"):
+        Trainer(load_corpus("builtin"), tmp_path / "run", MODEL, train_config(epochs=0))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RunDirError):
+        Trainer(load_corpus("builtin"), blocker / "run", MODEL, train_config())
+
+
+def test_existing_run_is_not_overwritten(corpus, tmp_path):
+    Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=1, steps_per_epoch=1, preview_length=0)).run()
+    with pytest.raises(RunDirError, match="--resume"):
+        Trainer(corpus, tmp_path / "run", MODEL, train_config())
+
+
+def test_same_seed_same_losses(corpus, tmp_path):
+    def losses(name):
+        events = Recorder()
+        Trainer(corpus, tmp_path / name, MODEL, train_config(epochs=1, preview_length=0), events).run()
+        return [e.loss for e in events.of(BatchEnded)]
+
+    assert losses("a") == pytest.approx(losses("b"), rel=1e-5)
+
+
+def test_seed_arch_trains(tmp_path, tiny_text):
+    path = tmp_path / "t.txt"
+    path.write_text(tiny_text)
+    corpus = load_corpus(str(path), standardize="seed")
+    cfg = train_config(epochs=1, steps_per_epoch=3, learning_rate=1e-3, schedule="constant")
+    finished = Trainer(corpus, tmp_path / "run", ModelConfig(arch="seed"), cfg).run()
+    assert finished.reason == "completed" and math.isfinite(finished.val_loss)
