@@ -154,6 +154,11 @@ class RunDir:
         atomic_write_text(self.path / HISTORY, "".join(json.dumps(r) + "\n" for r in rows))
         return rows
 
+    def remove_stale_temp_files(self) -> None:
+        """Half-written files left by a killed process (they never replaced a real file)."""
+        for stale in [*self.path.glob(".tmp-*"), *self.path.glob(f"{CHECKPOINT_DIR}/.tmp-*")]:
+            stale.unlink(missing_ok=True)
+
     def state(self) -> dict:
         try:
             return json.loads((self.path / STATE).read_text(encoding="utf-8"))

@@ -156,6 +156,7 @@ class Trainer:
         if self._run is not None:
             run = self._run
             if writer.is_chief:
+                run.remove_stale_temp_files()
                 run.update_train_config(self.train_config)
                 run.truncate_history(self.state.epochs_done)
             writer.saved_step = self.state.global_step
