@@ -123,24 +123,30 @@ class Generator:
         return self._sample(ids, settings, length, rng)
 
     def _sample(self, ids, settings, length, rng) -> Iterator[GeneratedChar]:
-        # The batch-1 hot path: every buffer is reused and each step is a handful of numpy calls.
+        # The batch-1 hot path: 1-D rows, reused buffers, a handful of numpy calls per char.
         state = self._net.new_state(1)
-        logits = state.prime(ids)
+        logits = state.prime(ids)[0]
         sampler, chars = make_sampler(settings), self._chars
         penalty = None
         if settings.repetition_penalty != 1.0:
             penalty = RepetitionPenalty(settings.repetition_penalty, 1, self._net.vocab_size, ids)
-        probs, nxt = np.empty_like(logits), np.zeros(1, np.int64)
+        weights, nxt = np.empty_like(logits), np.zeros(1, np.int64)
         for n in range(length):
-            logits[:, 0] = -np.inf  # [UNK] is never generated
-            softmax(logits, out=probs)
-            idx = int(sampler.pick(penalty.apply(logits) if penalty else logits, probs, rng)[0])
-            yield GeneratedChar(chars[idx], float(probs[0, idx]), top_candidates(probs[0], chars))
+            logits[0] = -np.inf  # [UNK] is never generated
+            np.subtract(logits, logits.max(), out=weights)
+            np.exp(weights, out=weights)  # the model's probabilities times `total`
+            total = float(weights.sum())
+            if penalty:
+                scores = penalty.apply(logits[None])[0]
+                idx = sampler.pick_one(scores, np.exp(scores - scores.max()), rng)
+            else:
+                idx = sampler.pick_one(logits, weights, rng)
+            yield GeneratedChar(chars[idx], float(weights[idx]) / total, top_candidates(weights, chars, total))
             if n + 1 < length:
                 nxt[0] = idx
                 if penalty:
                     penalty.push(nxt)
-                logits = state.step(nxt)
+                logits = state.step(nxt)[0]
 
     def generate(self, prompt: str, settings: SamplerSettings, length: int, seed: int | None = None,
                  on_char: Callable[[GeneratedChar], None] | None = None) -> GenerationResult:

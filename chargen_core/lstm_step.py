@@ -50,8 +50,9 @@ class LstmStack:
     """Weights of Embedding → N×LSTM → Dense(logits), laid out for fast stepping; immutable once built.
 
     The embedding, first kernel and first bias fold into one (vocab × 4u) table, so the input matmul of
-    layer 0 is a row lookup. Each layer's h multiplies one fused matrix [recurrent | next input] so a step
-    needs one BLAS call per layer: the recurrent part is kept for the next step.
+    layer 0 is a row lookup. Each layer's h, with a constant 1 appended, multiplies one fused matrix
+    [recurrent | next input] whose last row holds the next layer's (or the logits') bias, so a step needs
+    one BLAS call per layer and no bias adds: the recurrent part is kept for the next step.
     """
 
     def __init__(self, weights: list[np.ndarray], layers: int, *, fuse: bool = True):
@@ -68,7 +69,11 @@ class LstmStack:
         self.dense_k = np.ascontiguousarray(dense_k, np.float32)
         self.dense_b = np.ascontiguousarray(dense_b, np.float32)
         nxt = [*self.kernels[1:], self.dense_k]
-        self.fused = [np.concatenate([r, n], axis=1) for r, n in zip(self.recurrent, nxt)] if fuse else []
+        nxt_bias = [*self.biases[1:], self.dense_b]
+        self.fused = [
+            np.concatenate([np.concatenate([r, n], axis=1), np.concatenate([np.zeros(4 * u, np.float32), b])[None]])
+            for r, n, b in zip(self.recurrent, nxt, nxt_bias)
+        ] if fuse else []
 
     def run_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: np.ndarray, out: np.ndarray | None) -> None:
         """Scan one layer over x (T, 4u) input pre-activations, updating h, c (1, u); hs into out (T, u)."""
@@ -91,14 +96,18 @@ class LstmState:
 
     def __init__(self, stack: LstmStack, batch: int):
         u, self.stack, self.batch = stack.units, stack, batch
-        self.h = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
+        # h with a constant 1 appended (the bias row of the fused matrix); self.h are views of the first u.
+        self.h1 = [np.zeros((batch, u + 1), np.float32) for _ in range(stack.layers)]
+        for h1 in self.h1:
+            h1[:, u] = 1.0
+        self.h = [h1[:, :u] for h1 in self.h1]
         self.c = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
         self.y = [np.zeros((batch, f.shape[1]), np.float32) for f in stack.fused]
         self.z = np.empty((batch, 4 * u), np.float32)
         self.tmp = np.empty((batch, u), np.float32)
-        self.logits = np.empty((batch, stack.vocab_size), np.float32)
         self._rec = [y[:, : 4 * u] for y in self.y]
         self._next = [y[:, 4 * u:] for y in self.y]
+        self.logits = self._next[-1]  # a view: the last fused product is the logits
 
     def prime(self, ids: np.ndarray) -> np.ndarray:
         """Feed a prompt (1-D ids) from zero state at batch 1; return the next-char logits (1, V)."""
@@ -115,8 +124,7 @@ class LstmState:
                     x = hs @ s.kernels[layer + 1]
                     x += s.biases[layer + 1]
         for layer in range(s.layers):
-            np.matmul(self.h[layer], s.fused[layer], out=self.y[layer])
-        np.add(self._next[-1], s.dense_b, out=self.logits)
+            np.matmul(self.h1[layer], s.fused[layer], out=self.y[layer])
         return self.logits
 
     def step(self, ids: np.ndarray) -> np.ndarray:
@@ -130,23 +138,20 @@ class LstmState:
         for layer in range(s.layers):
             if layer:
                 np.add(self._rec[layer], self._next[layer - 1], out=z)
-                z += s.biases[layer]
             cell_update(z, self.c[layer], self.h[layer], self.tmp, s.units)
-            np.matmul(self.h[layer], s.fused[layer], out=self.y[layer])
-        np.add(self._next[-1], s.dense_b, out=self.logits)
+            np.matmul(self.h1[layer], s.fused[layer], out=self.y[layer])
         return self.logits
 
     def tile(self, batch: int) -> "LstmState":
         """A new state with every row a copy of row 0 (prime once, then branch)."""
         other = LstmState(self.stack, batch)
-        for mine, theirs in zip(self.h + self.c + self.y, other.h + other.c + other.y):
+        for mine, theirs in zip(self.h1 + self.c + self.y, other.h1 + other.c + other.y):
             theirs[:] = mine[0]
-        other.logits[:] = self.logits[0]
         return other
 
     def reorder(self, rows: slice, parents: np.ndarray) -> None:
         """Rows in `rows` take the state of rows[parents] (beam search picks its survivors)."""
-        for arr in self.h + self.c + self.y:
+        for arr in self.h1 + self.c + self.y:
             arr[rows] = arr[rows][parents]
 
 

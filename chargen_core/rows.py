@@ -19,12 +19,12 @@ class GeneratedChar:
     candidates: tuple[tuple[str, float], ...]  # the 5 most likely chars with their probabilities
 
 
-def top_candidates(probs: np.ndarray, chars: Sequence[str], n: int = CANDIDATES) -> tuple[tuple[str, float], ...]:
-    """The n most likely chars of a probability row, most likely first ([UNK] at id 0 excluded)."""
-    n = min(n, len(probs) - 1)
-    top = np.argpartition(probs[1:], -n)[-n:] + 1
-    top = top[np.argsort(-probs[top])]
-    return tuple((chars[i], float(probs[i])) for i in top.tolist())
+def top_candidates(weights: np.ndarray, chars: Sequence[str], total: float = 1.0,
+                   n: int = CANDIDATES) -> tuple[tuple[str, float], ...]:
+    """The n most likely chars of a row of weights (probabilities × total), most likely first; no [UNK]."""
+    top = weights.argsort()[-1: -n - 2: -1].tolist()  # one extra, in case [UNK] (id 0) is among them
+    values, scale = weights.tolist(), 1.0 / total
+    return tuple((chars[i], values[i] * scale) for i in top if i)[:n]
 
 
 def _char(probs: np.ndarray, idx: int, chars: Sequence[str]) -> GeneratedChar:

@@ -100,31 +100,52 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def draw_one(weights: np.ndarray, rng: np.random.Generator) -> int:
+    """One index from a 1-D row of non-negative weights (the batch-1 hot path)."""
+    cdf = np.cumsum(weights)
+    return min(int(cdf.searchsorted(rng.random() * cdf[-1], "right")), len(cdf) - 1)
+
+
 class Sampler:
-    """Picks one id per row from logits (B, V); probs are softmax(logits), passed in to avoid recomputing."""
+    """Picks ids from logits. pick: rows (B, V) with probs = softmax(logits); pick_one: the batch-1 hot
+    path, one 1-D row with weights = exp(logits - max) (unnormalised, so the top weight is exactly 1)."""
 
     def __init__(self, settings: SamplerSettings):
         self.settings = settings
         self.temperature = settings.temperature
+        self.inverse_t = 1.0 / settings.temperature if settings.temperature else np.inf
 
     def pick(self, logits: np.ndarray, probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def pick_one(self, logits: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> int:
+        raise NotImplementedError
+
     def _tempered(self, logits: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        # Unnormalised weights exp((l - max) / T); T = 1 reuses the model's probabilities.
+        # Row weights proportional to exp(l / T); T = 1 reuses the model's probabilities.
         if self.temperature == 1.0:
             return probs
         return softmax(logits, temperature=self.temperature)
+
+    def _tempered_one(self, weights: np.ndarray) -> np.ndarray:
+        # exp((l - max) / T) == exp(l - max) ** (1 / T): one pass instead of three.
+        return weights if self.temperature == 1.0 else weights ** self.inverse_t
 
 
 class GreedySampler(Sampler):
     def pick(self, logits, probs, rng):
         return logits.argmax(axis=1)
 
+    def pick_one(self, logits, weights, rng):
+        return int(logits.argmax())
+
 
 class TemperatureSampler(Sampler):
     def pick(self, logits, probs, rng):
         return draw(self._tempered(logits, probs), rng.random(len(logits)))
+
+    def pick_one(self, logits, weights, rng):
+        return draw_one(self._tempered_one(weights), rng)
 
 
 class TopKSampler(Sampler):
@@ -137,17 +158,29 @@ class TopKSampler(Sampler):
         choice = draw(softmax(sub, temperature=self.temperature), rng.random(len(logits)))
         return top[np.arange(len(top)), choice]
 
+    def pick_one(self, logits, weights, rng):
+        k = self.settings.k
+        if k >= len(logits):
+            return draw_one(self._tempered_one(weights), rng)
+        top = np.argpartition(logits, -k)[-k:]
+        return int(top[draw_one(self._tempered_one(weights[top]), rng)])
+
 
 class TopPSampler(Sampler):
     def pick(self, logits, probs, rng):
-        weights = self._tempered(logits, probs)
-        order = np.argsort(-weights, axis=1)
-        ranked = np.take_along_axis(weights, order, axis=1)
-        total = ranked.sum(axis=1, keepdims=True)
-        before = np.cumsum(ranked, axis=1) - ranked  # mass of the strictly more likely characters
-        ranked = np.where(before < self.settings.p * total, ranked, 0.0)  # the top one is always kept
-        choice = draw(ranked, rng.random(len(logits)))
-        return order[np.arange(len(order)), choice]
+        order, ranked = self._nucleus(self._tempered(logits, probs), axis=1)
+        return order[np.arange(len(order)), draw(ranked, rng.random(len(logits)))]
+
+    def pick_one(self, logits, weights, rng):
+        order, ranked = self._nucleus(self._tempered_one(weights), axis=0)
+        return int(order[draw_one(ranked, rng)])
+
+    def _nucleus(self, weights, axis):
+        order = np.argsort(-weights, axis=axis)
+        ranked = np.take_along_axis(weights, order, axis=axis)
+        total = ranked.sum(axis=axis, keepdims=True)
+        before = np.cumsum(ranked, axis=axis) - ranked  # mass of the strictly more likely characters
+        return order, np.where(before < self.settings.p * total, ranked, 0.0)  # the top one is always kept
 
 
 class MinPSampler(Sampler):
@@ -155,6 +188,10 @@ class MinPSampler(Sampler):
         weights = self._tempered(logits, probs)
         floor = self.settings.min_p * weights.max(axis=1, keepdims=True)
         return draw(np.where(weights >= floor, weights, 0.0), rng.random(len(logits)))
+
+    def pick_one(self, logits, weights, rng):
+        weights = self._tempered_one(weights)  # its maximum is 1
+        return draw_one(np.where(weights >= self.settings.min_p, weights, 0.0), rng)
 
 
 _SAMPLERS = {

@@ -162,3 +162,13 @@ def test_bad_length_is_a_settings_error(gen):
         gen.generate("the", SamplerSettings(), -1)
     with pytest.raises(SettingsError, match="--k"):
         list(gen.stream("the", SamplerSettings("top-k", k=0), 3))
+
+
+def test_tutorial_loop_agrees_with_the_fast_seed_path():
+    from chargen_core.tutorial import tutorial_loop
+
+    cfg = ModelConfig(arch="seed")
+    model = tiny_model(cfg, seed=4)
+    slow = "".join(tutorial_loop(model, VOCAB, "to be, or not", SamplerSettings("greedy"), 6))
+    fast = Generator.from_model(model, VOCAB, cfg).generate("to be, or not", SamplerSettings("greedy"), 6).text
+    assert slow == fast

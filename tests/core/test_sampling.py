@@ -13,12 +13,15 @@ LETTERS = string.ascii_lowercase
 PROBS = np.array([0.0, 0.4, 0.25, 0.15, 0.12, 0.08])
 
 
-def pick_many(settings, probs=PROBS, n=20000, seed=0):
-    """Sample n ids from one row, vectorised as n identical rows."""
+def pick_many(settings, probs=PROBS, n=20000, seed=0, one=False):
+    """Sample n ids from one row: vectorised as n identical rows, or n calls of the batch-1 path."""
     with np.errstate(divide="ignore"):
         logits = np.log(np.tile(probs, (n, 1)))
-    sampler = make_sampler(settings)
-    return sampler.pick(logits, softmax(logits), np.random.default_rng(seed))
+    sampler, rng = make_sampler(settings), np.random.default_rng(seed)
+    if one:
+        weights = probs / probs.max()
+        return np.array([sampler.pick_one(logits[0], weights, rng) for _ in range(n)])
+    return sampler.pick(logits, softmax(logits), rng)
 
 
 def chi_square(counts, expected):
@@ -28,11 +31,12 @@ def chi_square(counts, expected):
 
 
 def check_frequencies(settings, target):
-    ids = pick_many(settings)
-    counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
-    stat = chi_square(counts, target / target.sum() * len(ids))
-    # Critical value of chi-square with <= 5 degrees of freedom at p = 0.001 is 20.5; be generous.
-    assert stat < 25.0, f"chi-square {stat:.1f}: {counts}"
+    for one in (False, True):
+        ids = pick_many(settings, one=one)
+        counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
+        stat = chi_square(counts, target / target.sum() * len(ids))
+        # Critical value of chi-square with <= 5 degrees of freedom at p = 0.001 is 20.5; be generous.
+        assert stat < 25.0, f"chi-square {stat:.1f} (batch-1 path: {one}): {counts}"
 
 
 def one_hot_logits(text):
@@ -61,8 +65,10 @@ def test_degenerate_settings_equal_greedy(settings):
     rng = np.random.default_rng(3)
     logits = rng.normal(size=(200, 30))
     greedy = logits.argmax(axis=1)
-    got = make_sampler(settings).pick(logits, softmax(logits), rng)
-    np.testing.assert_array_equal(got, greedy)
+    sampler = make_sampler(settings)
+    np.testing.assert_array_equal(sampler.pick(logits, softmax(logits), rng), greedy)
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    assert [sampler.pick_one(row, w, rng) for row, w in zip(logits, weights)] == greedy.tolist()
 
 
 def test_temperature_one_samples_the_distribution():

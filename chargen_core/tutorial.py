@@ -1,0 +1,28 @@
+"""The tutorial's generation loop, kept as the baseline: model.predict on the last 20 ids for every char."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from .config import SEED_WINDOW
+from .sampling import SamplerSettings, make_sampler, softmax
+from .vocab import Vocab
+
+
+def tutorial_loop(model, vocab: Vocab, prompt: str, settings: SamplerSettings, length: int,
+                  seed: int | None = None) -> Iterator[str]:
+    """Yield `length` chars from a seed-arch Keras model, re-feeding the whole window each time (slow)."""
+    sampler, rng = make_sampler(settings), np.random.default_rng(seed)
+    window = np.zeros((1, SEED_WINDOW), np.int32)  # id 0 pads a short prompt on the left
+    ids = vocab.encode(prompt)[-SEED_WINDOW:]
+    window[0, SEED_WINDOW - len(ids):] = ids
+    for _ in range(length):
+        probs = np.asarray(model.predict(window, verbose=0), np.float64)
+        with np.errstate(divide="ignore"):
+            logits = np.log(probs)
+        logits[:, 0] = -np.inf  # [UNK] is never generated
+        idx = int(sampler.pick(logits, softmax(logits), rng)[0])
+        window[0, :-1] = window[0, 1:]
+        window[0, -1] = idx
+        yield vocab.id_to_char(idx)
