@@ -92,7 +92,9 @@ def _make_strategy(name: str, gpus):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        # Without GPUs, mirror across the logical CPU devices (what tests and CPU-only boxes configure).
+        devices = None if gpus else [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=devices)
     if name == "multiworker":
         if not tf_config().get("cluster"):
             raise SettingsError("--strategy multiworker needs TF_CONFIG with a 'cluster' and a 'task' (see README)")
