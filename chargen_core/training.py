@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import threading
 from pathlib import Path
 
 import keras
@@ -21,9 +20,6 @@ from .preview import Previewer
 from .runs import RunDir, check_writable, first_line
 from .schedule import Schedule, ScheduleCallback
 from .vocab import Vocab
-
-# The tutorial's training recipe for arch="seed": Adam at its default rate, constant, no clipping.
-SEED_TRAIN_DEFAULTS = {"learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
 
 
 def corpus_config_for(corpus: Corpus) -> CorpusConfig:

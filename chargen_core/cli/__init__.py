@@ -35,7 +35,8 @@ def build_parser() -> Parser:
         subparser = module.add_parser(sub)
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                help="show tracebacks for internal errors")
-        subparser.set_defaults(handler=module.run)
+        # Modules that import TensorFlow themselves (after checking their flags) say so; others get it here.
+        subparser.set_defaults(handler=module.run, quiet_tf=not getattr(module, "IMPORTS_TF_ITSELF", False))
     return parser
 
 
@@ -67,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if debug:
             os.environ["CHARGEN_DEBUG"] = "1"
-        import_tensorflow_quietly()
+        if args.quiet_tf:
+            import_tensorflow_quietly()
         return args.handler(args)
     except ChargenError as exc:
         if debug:

@@ -6,6 +6,7 @@ from ..errors import SettingsError
 from .common import add_corpus_flags, add_model_flags, given, print_json
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
+IMPORTS_TF_ITSELF = True
 
 
 def add_parser(subparsers):
@@ -38,6 +39,9 @@ def corpus_info(args) -> dict:
 
 
 def run(args) -> int:
+    from . import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # model.py and data.py import it at module level
     from ..model import count_params
 
     if args.vocab_size is not None and args.vocab_size < 2:

@@ -10,12 +10,14 @@ from pathlib import Path
 from ..config import PRECISIONS, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from .common import Progress, add_corpus_flags, add_model_flags, given, print_json, say
+from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_model_flags, given, print_json,
+                     say)
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule")
 CORPUS_FIELDS = ("standardize", "encoding")
+IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
 
 def add_parser(subparsers):
@@ -51,8 +53,6 @@ def _configs(args) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
     model_cfg = ModelConfig(**given(args, MODEL_FIELDS)).validate()
     train_values = given(args, TRAIN_FIELDS)
     if model_cfg.arch == "seed":
-        from ..training import SEED_TRAIN_DEFAULTS
-
         train_values = {**SEED_TRAIN_DEFAULTS, **train_values}
     train_cfg = TrainConfig(**train_values).validate()
     if train_cfg.steps_per_epoch is not None and train_cfg.steps_per_epoch <= 0:
@@ -62,8 +62,8 @@ def _configs(args) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
 
 
 def _make_trainer(args, on_event):
+    from . import import_tensorflow_quietly
     from ..corpus import load_corpus
-    from ..training import Trainer
 
     if args.resume:
         fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir")
@@ -75,8 +75,14 @@ def _make_trainer(args, on_event):
             value = getattr(args, name)
             if value is not None and not value > 0:
                 raise SettingsError(f"--{name.replace('_', '-')} must be positive, got {value}")
+        import_tensorflow_quietly()
+        from ..training import Trainer
+
         return Trainer.resume(args.resume, on_event, epochs=args.epochs, time_budget=args.time_budget)
     model_cfg, train_cfg, corpus_cfg = _configs(args)
+    import_tensorflow_quietly()
+    from ..training import Trainer
+
     corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
     run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch)
     return Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)

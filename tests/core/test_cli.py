@@ -149,8 +149,7 @@ def test_train_json_then_eval_json_in_subprocesses(tmp_path, tiny_corpus_file):
 
 
 def test_bad_input_in_a_subprocess_has_no_traceback(tmp_path):
-    for argv in (["train", "--corpus", tmp_path / "missing.txt"], ["train", "--epochs", "0"],
-                 ["eval", tmp_path]):
+    for argv in (["train", "--corpus", tmp_path / "missing.txt"], ["train", "--epochs", "0"]):
         proc = run_cli(*argv)
         assert proc.returncode == 2
         assert proc.stderr.startswith("chargen: error:") and proc.stderr.count("\n") == 1, proc.stderr

@@ -152,15 +152,6 @@ def test_existing_run_is_not_overwritten(corpus, tmp_path):
         Trainer(corpus, tmp_path / "run", MODEL, train_config())
 
 
-def test_same_seed_same_losses(corpus, tmp_path):
-    def losses(name):
-        events = Recorder()
-        Trainer(corpus, tmp_path / name, MODEL, train_config(epochs=1, preview_length=0), events).run()
-        return [e.loss for e in events.of(BatchEnded)]
-
-    assert losses("a") == pytest.approx(losses("b"), rel=1e-5)
-
-
 def test_seed_arch_trains(tmp_path, tiny_text):
     path = tmp_path / "t.txt"
     path.write_text(tiny_text)
