@@ -30,10 +30,13 @@ def corpus_config_for(corpus: Corpus) -> CorpusConfig:
     return CorpusConfig(source=source, standardize=corpus.standardize, encoding=corpus.encoding)
 
 
-def compile_model(model, model_config: ModelConfig, train_config: TrainConfig) -> None:
+def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, precision: str = "float32") -> None:
     optimizer = keras.optimizers.Adam(
         learning_rate=train_config.learning_rate, clipnorm=train_config.clipnorm or None
     )
+    if precision == "mixed_float16":
+        # Explicit (not Keras' implicit wrapping) so the saved compile config restores it on resume.
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=model_outputs_logits(model_config)),
@@ -71,7 +74,7 @@ class Trainer:
         with self._info.strategy.scope():
             if _resume is None:
                 self.model = _build(model_config, self.vocab.size, self._info.precision)
-                compile_model(self.model, model_config, train_config)
+                compile_model(self.model, model_config, train_config, self._info.precision)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
                 self.state.epochs_done, self.state.global_step = manifest.epochs_done, manifest.global_step

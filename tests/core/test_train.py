@@ -80,6 +80,7 @@ def test_stop_leaves_checkpoint_and_resume_continues(corpus, tmp_path):
     again = Recorder()
     resumed = Trainer.resume(tmp_path / "run", again)
     assert again == [] and resumed.state.global_step == 9
+    assert int(resumed.model.optimizer.iterations.numpy()) == 9  # optimizer state came back with the weights
     finished = resumed.run()
     assert again[0].initial_epoch == 1
     assert (finished.reason, finished.epochs, finished.steps) == ("completed", 3, 9 + 2 * 6)

@@ -57,3 +57,19 @@ def test_chief_rules():
     assert is_chief({"cluster": cluster, "task": {"type": "worker", "index": 0}})
     assert not is_chief({"cluster": cluster, "task": {"type": "worker", "index": 1}})
     assert not is_chief({"cluster": {**cluster, "chief": ["127.0.0.1:3"]}, "task": {"type": "worker", "index": 0}})
+
+
+def test_mixed_precision_keeps_float32_logits_and_resumes(tmp_path, tiny_corpus_file):
+    from chargen_core.config import ModelConfig, TrainConfig
+    from chargen_core.corpus import load_corpus
+    from chargen_core.training import Trainer
+
+    cfg = TrainConfig(epochs=1, batch_size=8, steps_per_epoch=2, seed=0, preview_length=0, precision="mixed")
+    trainer = Trainer(load_corpus(str(tiny_corpus_file)), tmp_path / "run", ModelConfig(units=16, embedding_dim=8,
+                      seq_len=16), cfg)
+    assert trainer.model.get_layer("lstm_0").compute_dtype == "float16"
+    assert trainer.model.output.dtype == "float32"
+    assert trainer.run().reason == "completed"
+    resumed = Trainer.resume(tmp_path / "run", epochs=2)
+    assert type(resumed.model.optimizer).__name__ == "LossScaleOptimizer"
+    assert int(resumed.model.optimizer.iterations.numpy()) == 2
