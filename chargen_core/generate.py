@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from .blas import single_thread_blas
 from .config import SEED_WINDOW, ModelConfig
 from .corpus import standardize_text
 from .errors import RunDirError, SettingsError
@@ -49,14 +50,22 @@ def _build_net(weights: Sequence[np.ndarray], cfg: ModelConfig):
 
 
 class Generator:
-    """Text generation for one model; build with from_run or from_model. Not shared between threads."""
+    """Text generation for one model; build with from_run or from_model.
+
+    Each stream owns its state, so several may run at once; refresh() may be called from another thread
+    (e.g. the trainer's): it swaps in a new weight set atomically and running streams keep the old one.
+    """
 
     def __init__(self, weights: Sequence[np.ndarray], vocab: Vocab, model_config: ModelConfig,
                  standardize: str = "none", notices: Sequence[str] = ()):
         self.vocab, self.model_config, self.standardize = vocab, model_config, standardize
         self.notices = list(notices)  # from loading (e.g. a damaged checkpoint skipped)
         self._chars = [vocab.UNK_CHAR, *vocab.chars]
-        self._net = _build_net(weights, model_config)
+        single_thread_blas()
+        try:
+            self._net = _build_net(weights, model_config)
+        except ValueError as exc:
+            raise RunDirError(f"the model's weights do not match its config: {exc}") from None
         if self._net.vocab_size != vocab.size:
             raise RunDirError(f"the model predicts {self._net.vocab_size} ids but the vocabulary has {vocab.size}")
 
@@ -74,7 +83,11 @@ class Generator:
         return cls(model.get_weights(), vocab, model_config, standardize)
 
     def refresh(self, weights: list[np.ndarray]) -> None:
-        """Swap in new weights (a consistent snapshot, e.g. Trainer.snapshot_weights()); next stream uses them."""
+        """Swap in new weights (a consistent snapshot, e.g. Trainer.snapshot_weights()); new streams use them.
+
+        Cost: one re-layout of the weights (milliseconds for the default model), so every epoch or every
+        few hundred steps is cheap.
+        """
         self._net = _build_net(weights, self.model_config)
 
     # prompts --------------------------------------------------------------------------------------
@@ -133,7 +146,7 @@ class Generator:
         weights, nxt = np.empty_like(logits), np.zeros(1, np.int64)
         for n in range(length):
             logits[0] = -np.inf  # [UNK] is never generated
-            np.subtract(logits, logits.max(), out=weights)
+            np.subtract(logits, logits[logits.argmax()], out=weights)  # argmax+index beats max()
             np.exp(weights, out=weights)  # the model's probabilities times `total`
             total = float(weights.sum())
             if penalty:

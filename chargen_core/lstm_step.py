@@ -66,8 +66,8 @@ class LstmStack:
         self.recurrent = [_prep(rk, order, scale) for _, rk, _ in cells]
         self.kernels = [None] + [_prep(k, order, scale) for k, _, _ in cells[1:]]
         self.biases = [None] + [_prep(b, order, scale) for _, _, b in cells[1:]]
-        self.dense_k = np.ascontiguousarray(dense_k, np.float32)
-        self.dense_b = np.ascontiguousarray(dense_b, np.float32)
+        self.dense_k = np.array(dense_k, np.float32)  # copies: the caller's arrays may change later
+        self.dense_b = np.array(dense_b, np.float32)
         nxt = [*self.kernels[1:], self.dense_k]
         nxt_bias = [*self.biases[1:], self.dense_b]
         self.fused = [

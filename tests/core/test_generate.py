@@ -172,3 +172,13 @@ def test_tutorial_loop_agrees_with_the_fast_seed_path():
     slow = "".join(tutorial_loop(model, VOCAB, "to be, or not", SamplerSettings("greedy"), 6))
     fast = Generator.from_model(model, VOCAB, cfg).generate("to be, or not", SamplerSettings("greedy"), 6).text
     assert slow == fast
+
+
+def test_weights_that_do_not_fit_the_config_are_a_run_dir_error(lstm):
+    from chargen_core.errors import RunDirError
+
+    model, _ = lstm
+    with pytest.raises(RunDirError, match="do not match"):
+        Generator.from_model(model, VOCAB, ModelConfig(embedding_dim=8, units=24, layers=1))
+    with pytest.raises(RunDirError, match="vocabulary"):
+        Generator.from_model(model, Vocab.from_text("abc"), ModelConfig(embedding_dim=8, units=24, layers=2))
