@@ -106,6 +106,7 @@ class CheckpointWriter:
     def save(self, model, *, kind: str, epochs_done: int, global_step: int, val_loss: float | None = None,
              best: bool = False) -> None:
         name = checkpoint_name(global_step)
+        self.saved_step = global_step  # on every worker, so all take the same save decisions
         if not self.is_chief:
             # Other workers still take part in saving (collective ops) but into a throwaway folder.
             scratch = Path(tempfile.mkdtemp(prefix="chargen-worker-"))
@@ -118,7 +119,6 @@ class CheckpointWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         manifest = save_model(model, path, epochs_done=epochs_done, global_step=global_step, kind=kind,
                               val_loss=val_loss)
-        self.saved_step = global_step
         self.emit(CheckpointSaved(str(path), epochs_done, global_step, kind))
         if kind != "step":
             publish(manifest, path, self.run_path / MODEL, kind)

@@ -180,6 +180,8 @@ class Trainer:
         self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
                                    self.params, self.device, self.strategy_name, self.replicas,
                                    self._info.precision))
+        if writer.saved_step < 0:  # a run killed before its first checkpoint can still be resumed
+            writer.save(self.model, kind="step", epochs_done=0, global_step=0)
         callback = TrainingCallback(
             state=state, control=self.control, emit=self._emit, writer=writer, history=history,
             steps_per_epoch=splits.steps_per_epoch,
