@@ -1,0 +1,1 @@
+"""chargen's terminal app (Textual); importing this package stays light so the CLI starts fast."""

@@ -1,0 +1,56 @@
+"""The Textual app: holds the services and options, applies the user's keymap, shows the main screen."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from .commands import ChargenCommands
+from .keymap import QUIT, load_keymap
+
+
+class ChargenApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "chargen"
+    COMMANDS = App.COMMANDS | {ChargenCommands}
+    BINDINGS = [Binding(QUIT.keys, QUIT.action, QUIT.description, show=True, priority=True, id=QUIT.id)]
+
+    def __init__(self, services: Any = None, *, run_path: Path | None = None, corpus_source: str | None = None,
+                 keymap: dict[str, str] | None = None, config_dir: Path | None = None,
+                 export_dir: Path | None = None, run_root: Path | None = None) -> None:
+        super().__init__()
+        if services is None:
+            from .services import Services
+
+            services = Services()
+        self.services = services
+        self.run_path = run_path
+        self.corpus_source = corpus_source
+        self.export_dir = export_dir or Path.cwd()
+        self.run_root = run_root or Path.cwd() / "runs"
+        self.keymap_problems: list[str] = []
+        if keymap is None:
+            keymap, self.keymap_problems = load_keymap(config_dir)
+        self.keymap = keymap
+        self.main_screen: Any = None
+
+    def on_mount(self) -> None:
+        from .screens.main import MainScreen
+
+        self.set_keymap(self.keymap)
+        self.main_screen = MainScreen()
+        self.push_screen(self.main_screen)
+        for problem in self.keymap_problems:
+            self.notify(problem, severity="error", timeout=10)
+
+    def action_request_quit(self) -> None:
+        from .screens.dialogs import ConfirmQuit
+
+        if isinstance(self.screen, ConfirmQuit):
+            return
+        if self.main_screen is None:
+            self.exit()
+        else:
+            self.main_screen.action_request_quit()

@@ -1,0 +1,185 @@
+"""The main screen's actions: what each key (and command palette entry) does."""
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+
+from ..generation import one_line
+from ..session import SPEEDS
+
+
+class Actions:
+    """Mixed into MainScreen; every method here is reachable by a key binding id and the command palette."""
+
+    # --- generation ----------------------------------------------------------------------------------------------
+    def generate(self, prompt: str) -> None:
+        if not self.live.ready:
+            self.pending_prompt = prompt
+            self.notify("the model is still loading; your prompt runs when it is ready")
+            return
+        sampler = self.sampler(self.settings)
+        if sampler is None:
+            return
+        seed = self.settings.seed if self.settings.seed is not None else random.randrange(2**31)
+        self.last_prompt, self.last_seed = prompt, seed
+        described = dataclasses.replace(self.settings, seed=seed).describe()
+        self.done = None
+        self.gen.start(prompt, sampler, self.settings.length, seed)
+        self.view.begin_prompt(prompt, described)
+        self.exchange = self.transcript.begin(prompt, described)
+        self.refresh_status()
+
+    def sampler(self, settings):
+        try:
+            sampler, notices = self.app.services.sampler_settings(settings, self.vocab_size)
+        except Exception as exc:  # a bad setting is a notification; the previous settings stay usable
+            self.notify(f"settings: {one_line(exc)}", severity="error")
+            return None
+        for notice in notices:
+            self.notify(notice, severity="warning")
+        return sampler
+
+    def action_stop_generation(self) -> None:
+        if self.gen.stop():
+            self.view.note("— stopped")
+            self.refresh_status()
+
+    def action_regenerate(self) -> None:
+        if not self.last_prompt:
+            self.notify("nothing to regenerate yet: type a prompt", severity="warning")
+            return
+        self.generate(self.last_prompt)
+
+    def prompt_context(self) -> str:
+        return self.query_one("#prompt").value or self.last_prompt
+
+    def action_compare(self) -> None:
+        prompt = self.prompt_context()
+        if not prompt or not self.live.ready:
+            self.notify("type a prompt (and wait for the model) to compare strategies", severity="warning")
+            return
+        self.notify("comparing every strategy…")
+        self.gen.compare(prompt, self.settings.length, random.randrange(2**31))
+
+    def action_candidates(self) -> None:
+        context = self.prompt_context() + (self.transcript.last_output if not self.query_one("#prompt").value else "")
+        if not context or not self.live.ready:
+            self.notify("type a prompt (and wait for the model) to see next-char candidates", severity="warning")
+            return
+        greedy = self.sampler(dataclasses.replace(self.settings, strategy="greedy"))
+        if greedy is not None:
+            self.gen.candidates(context[-2000:], greedy, 0)
+
+    # --- settings ------------------------------------------------------------------------------------------------
+    def apply_settings(self, settings) -> None:
+        self.settings = settings
+        self.refresh_status()
+
+    def action_strategy_next(self) -> None:
+        self.apply_settings(self.settings.next_strategy())
+
+    def action_temperature(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_temperature(sign))
+
+    def action_k(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_k(sign))
+
+    def action_p(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_p(sign))
+
+    def action_length(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_length(sign))
+
+    def action_seed_toggle(self) -> None:
+        self.apply_settings(self.settings.toggle_seed(self.last_seed))
+
+    def action_toggle_colour(self) -> None:
+        self.view.colour = not self.view.colour
+        self.refresh_status()
+
+    def action_speed_next(self) -> None:
+        self.speed_index = (self.speed_index + 1) % len(SPEEDS)
+        self.refresh_status()
+
+    def action_page(self, sign: int) -> None:
+        if sign < 0:
+            self.view.scroll_page_up(animate=False)
+        else:
+            self.view.scroll_page_down(animate=False)
+
+    # --- training ------------------------------------------------------------------------------------------------
+    def action_train_start(self) -> None:
+        if self.train.running:
+            if self.train.paused:
+                self.action_train_pause()
+            else:
+                self.notify("already training")
+            return
+        info, corpus = self.run_info, self.corpus
+        resumable = info is not None and not info.is_default and self.app.corpus_source is None
+        if resumable:
+            self.train.start(resume=info.path)
+        elif corpus is not None:
+            model_config = getattr(self.app.services, "model_config", None)
+            self.train.start(corpus=corpus, model_config=model_config)
+        else:
+            reason = "the corpus is still loading" if self.corpus_loading else "no corpus loaded"
+            self.notify(f"cannot train yet: {reason}", severity="warning")
+            return
+        self.set_state("training")
+        self.notify("training started in the background")
+
+    def action_train_pause(self) -> None:
+        paused = self.train.pause()
+        if paused is None:
+            self.notify("nothing is training", severity="warning")
+        else:
+            self.set_state("paused" if paused else "training")
+
+    def action_train_stop(self) -> None:
+        if self.train.stop():
+            self.set_state("stopping")
+            self.notify("stopping after this batch; a checkpoint is saved")
+        else:
+            self.notify("nothing is training", severity="warning")
+
+    # --- session -------------------------------------------------------------------------------------------------
+    def action_copy_output(self) -> None:
+        text = self.transcript.last_output
+        if not text:
+            self.notify("no output to copy yet", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)  # OSC 52: reaches the local clipboard through SSH
+        self.notify(f"copied {len(text)} characters")
+
+    def action_export(self) -> None:
+        header = f"chargen session · model {self.model_name} · device {self.device}"
+        try:
+            path = self.transcript.export(Path(self.app.export_dir), header)
+        except OSError as exc:
+            self.notify(f"export failed: {one_line(exc)}", severity="error")
+            return
+        self.notify(f"session saved to {path}")
+
+    def action_help(self) -> None:
+        from .dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.app.keymap))
+
+    def action_request_quit(self) -> None:
+        if not self.train.running:
+            self.app.exit()
+            return
+        from .dialogs import ConfirmQuit
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.quitting = True
+                self.gen.stop()
+                if self.train.trainer is not None:
+                    self.train.stop()
+                    self.set_state("stopping")
+                self.notify("stopping training and saving a checkpoint, then quitting…")
+
+        self.app.push_screen(ConfirmQuit(), answer)

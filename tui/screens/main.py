@@ -1,0 +1,251 @@
+"""The main screen: panes, output, prompt and status; routes worker messages to widgets."""
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from .. import messages as msg
+from ..generation import GenerationControl, one_line
+from ..keymap import KEYS
+from ..live import LiveGenerator
+from ..session import GenSettings, SPEEDS, Transcript
+from ..stream import Pacer, StreamBuffer
+from ..training import TrainingControl
+from ..widgets.corpus_pane import CorpusPane
+from ..widgets.output_view import OutputView
+from ..widgets.prompt_bar import PromptBar
+from ..widgets.status_line import StatusLine
+from ..widgets.training_pane import TrainingPane
+from .actions import Actions
+
+FPS = 30  # stream frames per second: one redraw per frame, however fast the model writes
+
+
+class MainScreen(Actions, Screen):
+    BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings = GenSettings()
+        self.speed_index = 0
+        self.live = LiveGenerator()
+        self.buffer = StreamBuffer()
+        self.pacer = Pacer(FPS)
+        self.gen = GenerationControl(self, self.live, self.buffer)
+        self.train = TrainingControl(self, self.app.services, self.live, self.app.run_root)
+        self.transcript = Transcript()
+        self.exchange: Any = None
+        self.done: msg.GenerationDone | None = None
+        self.run_info: Any = None
+        self.corpus: Any = None
+        self.corpus_loading = False
+        self.vocab_size = 0
+        self.device = "…"
+        self.model_name = "no model"
+        self.state = "loading"
+        self.pending_prompt: str | None = None
+        self.last_prompt = ""
+        self.last_seed = 0
+        self.quitting = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            with Vertical(id="side"):
+                yield CorpusPane(id="corpus")
+                yield TrainingPane(id="training")
+            yield OutputView(id="output")
+        yield PromptBar(id="prompt-bar")
+        yield StatusLine(id="status")
+        yield Footer(compact=True)
+
+    @property
+    def view(self) -> OutputView:
+        return self.query_one(OutputView)
+
+    @property
+    def pane(self) -> TrainingPane:
+        return self.query_one(TrainingPane)
+
+    def on_mount(self) -> None:
+        self.query_one(PromptBar).focus_input()
+        self.set_interval(1 / FPS, self.frame, name="stream-frame")
+        self.run_worker(self._find_device, thread=True, exit_on_error=False, group="startup")
+        self.run_worker(self._open, thread=True, exit_on_error=False, group="startup")
+        self.refresh_status()
+        self.refresh_header()
+
+    # --- startup work (threads) ---------------------------------------------------------------------------------
+    def _find_device(self) -> None:
+        try:
+            self.post_message(msg.DeviceKnown(self.app.services.device()))
+        except Exception as exc:
+            self.post_message(msg.DeviceKnown(f"? ({one_line(exc)})"))
+
+    def _open(self) -> None:
+        services, path, info = self.app.services, self.app.run_path, None
+        try:
+            path = path or services.default_run()
+            if path is None:
+                self.post_message(msg.Failed("opening the bundled model", "assets/default is missing; "
+                                             "press F2 to train a model on the corpus"))
+            else:
+                info, generator = services.open_run(path)
+                self.live.replace(generator)
+                self.post_message(msg.RunOpened(info, generator))
+        except Exception as exc:
+            self.post_message(msg.Failed(f"opening run {path}", one_line(exc)))
+        own = self.app.corpus_source is None and info is not None
+        source = self.app.corpus_source or (info.corpus_source if info else "builtin")
+        self.load_corpus(source, info.standardize if own else "none", in_thread=True)
+
+    def load_corpus(self, source: str, standardize: str = "none", in_thread: bool = False) -> None:
+        def job() -> None:
+            try:
+                self.post_message(msg.CorpusLoaded(self.app.services.load_corpus(source, standardize)))
+            except Exception as exc:
+                self.post_message(msg.Failed(f"loading corpus {source!r}", one_line(exc)))
+
+        self.corpus_loading = True
+        if in_thread:
+            job()
+        else:
+            self.run_worker(job, thread=True, exit_on_error=False, group="corpus")
+
+    # --- messages ----------------------------------------------------------------------------------------------
+    def on_device_known(self, message: msg.DeviceKnown) -> None:
+        self.device = message.device
+        self.refresh_header()
+
+    def on_run_opened(self, message: msg.RunOpened) -> None:
+        info = self.run_info = message.info
+        self.vocab_size, self.model_name = info.vocab_size, info.name
+        self.pane.history(list(info.history))
+        self.set_state("idle")
+        for notice in info.notices:
+            self.notify(notice, severity="warning")
+        self.query_one(CorpusPane).show_source(info.corpus_source, f"{info.model}; loading corpus…")
+        if self.pending_prompt is not None:
+            prompt, self.pending_prompt = self.pending_prompt, None
+            self.generate(prompt)
+
+    def on_corpus_loaded(self, message: msg.CorpusLoaded) -> None:
+        self.corpus, self.corpus_loading = message.corpus, False
+        fraction = self.run_info.val_fraction if self.run_info else 0.1
+        self.query_one(CorpusPane).show_corpus(message.corpus, fraction)
+        if self.state == "loading":
+            self.set_state("idle")
+
+    def on_failed(self, message: msg.Failed) -> None:
+        if message.what.startswith("loading corpus"):
+            self.corpus_loading = False
+        if self.state == "loading":
+            self.set_state("idle")
+        self.notify(f"{message.what}: {message.reason}", severity="error", timeout=8)
+
+    def on_training_event(self, message: msg.TrainingEvent) -> None:
+        event, kind = message.event, type(message.event).__name__
+        if kind == "TrainingStarted":
+            self.pane.started(event)
+            self.device = event.device or self.device
+            self.set_state("paused" if self.train.paused else "training")
+            if self.quitting:
+                self.train.stop()
+        elif kind == "EpochEnded":
+            self.pane.epoch(event)
+            self.train.maybe_refresh(event.global_step, force=True)
+        elif kind == "PreviewGenerated":
+            self.pane.preview(event.epoch, event.text)
+        elif kind == "CheckpointSaved" and event.kind == "stop":
+            self.notify(f"checkpoint saved: {event.path}")
+        elif kind == "TrainingFinished":
+            self.set_state("done")
+            self.train.maybe_refresh(force=True)
+            self.notify(f"training {event.reason}: {event.epochs} epochs, val loss "
+                        f"{'—' if event.val_loss is None else f'{event.val_loss:.3f}'} nats/char")
+        elif kind == "TrainingFailed":
+            self.set_state("failed")
+            self.notify(f"training failed: {event.reason}", severity="error", timeout=10)
+
+    def on_training_progress(self, _: msg.TrainingProgress) -> None:
+        event = self.train.pump.take()
+        if event is not None:
+            self.pane.batch(event)
+            self.train.maybe_refresh(event.global_step)
+
+    def on_training_stopped(self, message: msg.TrainingStopped) -> None:
+        self.train.stopped()
+        if message.error:
+            self.set_state("failed")
+            self.notify(f"training: {message.error}", severity="error", timeout=10)
+        elif self.state not in ("done", "failed"):
+            self.set_state("done")
+        if self.quitting:
+            self.app.exit()
+
+    def on_generator_ready(self, message: msg.GeneratorReady) -> None:
+        self.vocab_size, self.model_name = message.vocab_size, message.name
+        self.refresh_header()
+        self.notify(f"now sampling from {message.name} as it trains")
+
+    def on_generation_done(self, message: msg.GenerationDone) -> None:
+        if not self.gen.finished(message.token):
+            return
+        for notice in message.notices:
+            self.notify(notice, severity="warning")
+        if message.error:
+            self.notify(f"generation failed: {message.error}", severity="error", timeout=8)
+        self.done = message
+        self.refresh_status()
+
+    def on_compare_done(self, message: msg.CompareDone) -> None:
+        self.view.begin_prompt(message.prompt, "compare: every strategy")
+        exchange = self.transcript.begin(message.prompt, "compare")
+        for label, result in message.results:
+            self.view.note(f"── {label}")
+            self.view.append(result.text)
+            self.transcript.add(exchange, f"\n── {label}\n{result.text}")
+
+    def on_candidates_ready(self, message: msg.CandidatesReady) -> None:
+        from .dialogs import CandidatesScreen
+
+        self.app.push_screen(CandidatesScreen(message.context, message.candidates))
+
+    def on_prompt_bar_submitted(self, message: PromptBar.Submitted) -> None:
+        prompt = message.prompt or self.last_prompt
+        if not prompt:
+            self.notify("type a prompt first", severity="warning")
+            return
+        self.generate(prompt)
+
+    # --- streaming ---------------------------------------------------------------------------------------------
+    def frame(self) -> None:
+        """One stream frame: move what the typing speed allows from the buffer into the view."""
+        text, probs = self.buffer.take(self.pacer.budget(SPEEDS[self.speed_index]))
+        if text:
+            self.view.append(text, probs)
+            if self.exchange is not None:
+                self.transcript.add(self.exchange, text)
+        elif self.done is not None and not self.gen.busy:
+            done, self.done = self.done, None
+            rate = done.chars / done.seconds if done.seconds > 0 else 0.0
+            self.view.note(f"— {done.chars} chars, {rate:,.0f} chars/s" + (" (stopped)" if done.cancelled else ""))
+            self.refresh_status()
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.pane.set_state(state)
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        self.app.title = f"chargen · {self.model_name}"
+        self.app.sub_title = f"{self.device} · {self.state}"
+
+    def refresh_status(self) -> None:
+        busy = "generating…" if self.gen.busy else ""
+        self.query_one(StatusLine).show(self.settings, self.view.colour, SPEEDS[self.speed_index], busy)

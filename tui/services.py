@@ -1,0 +1,128 @@
+"""What the app needs from chargen_core, behind one object so tests can hand the app fakes instead."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from .session import GenSettings
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    path: Path
+    name: str
+    corpus_source: str  # the corpus the run was trained on, so "train" can continue on it
+    standardize: str
+    vocab_size: int
+    model: str  # one-line description of the architecture
+    val_fraction: float
+    epochs_done: int
+    is_default: bool  # the bundled model: never trained in place
+    notices: tuple[str, ...] = ()
+    history: tuple[dict, ...] = field(default=(), repr=False)
+
+
+class ServicesAPI(Protocol):
+    """The interface the app uses; tests/tui/fakes.py implements it without TensorFlow."""
+
+    def device(self) -> str: ...
+    def default_run(self) -> Path | None: ...
+    def open_run(self, path: Path) -> tuple[RunInfo, Any]: ...
+    def load_corpus(self, source: str, standardize: str = "none") -> Any: ...
+    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any: ...
+    def resume_trainer(self, run_path: Path, on_event: Callable) -> Any: ...
+    def generator_from_trainer(self, trainer: Any) -> Any: ...
+    def sampler_settings(self, settings: GenSettings, vocab_size: int) -> tuple[Any, list[str]]: ...
+
+
+def new_run_path(root: Path, corpus_name: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in corpus_name)[:40] or "corpus"
+    return root / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+class Services:
+    """The real services over chargen_core; TensorFlow is imported on first use, in a worker thread."""
+
+    def __init__(self, model_config: Any = None, train_config: Any = None) -> None:
+        self.model_config = model_config  # used for new runs; None: the run's or chargen_core's defaults
+        self.train_config = train_config
+
+    def device(self) -> str:
+        from chargen_core.distribute import describe_device
+        import tensorflow as tf
+
+        return describe_device(tf.config.list_physical_devices("GPU"))
+
+    def default_run(self) -> Path | None:
+        from chargen_core.runs import default_run_path
+
+        path = default_run_path()
+        return path if (path / "config.json").is_file() else None
+
+    def open_run(self, path: Path) -> tuple[RunInfo, Any]:
+        from chargen_core.generate import Generator
+        from chargen_core.runs import RunDir, default_run_path
+
+        run = RunDir.open(path)
+        generator = Generator.from_run(run.path)
+        history = tuple(run.history())
+        info = RunInfo(
+            path=run.path, name=run.path.name, corpus_source=run.corpus_config.source,
+            standardize=run.corpus_config.standardize, vocab_size=run.vocab.size,
+            model=_describe_model(run.model_config), val_fraction=run.train_config.val_fraction,
+            epochs_done=len(history), is_default=_same(run.path, default_run_path()),
+            notices=tuple(getattr(run, "notices", ()) or ()), history=history,
+        )
+        self.model_config = self.model_config or run.model_config
+        return info, generator
+
+    def load_corpus(self, source: str, standardize: str = "none") -> Any:
+        from chargen_core.corpus import load_corpus
+
+        return load_corpus(source, standardize=standardize)
+
+    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any:
+        from chargen_core.config import ModelConfig, TrainConfig
+        from chargen_core.training import Trainer
+
+        model_config = model_config or self.model_config or ModelConfig()
+        return Trainer(corpus, run_path, model_config, self.train_config or TrainConfig(), on_event=on_event)
+
+    def resume_trainer(self, run_path: Path, on_event: Callable) -> Any:
+        from chargen_core.runs import RunDir
+        from chargen_core.training import Trainer
+
+        # Continue for as many epochs again as the run was configured for.
+        run = RunDir.open(run_path)
+        epochs = len(run.history()) + run.train_config.epochs
+        return Trainer.resume(run_path, on_event=on_event, epochs=epochs)
+
+    def generator_from_trainer(self, trainer: Any) -> Any:
+        from chargen_core.generate import Generator
+
+        generator = Generator.from_model(trainer.model, trainer.vocab, trainer.model_config,
+                                         standardize=trainer.corpus.standardize)
+        generator.refresh(trainer.snapshot_weights())  # a consistent copy, whatever the live model is doing
+        return generator
+
+    def sampler_settings(self, settings: GenSettings, vocab_size: int) -> tuple[Any, list[str]]:
+        from chargen_core.sampling import SamplerSettings
+
+        sampler = SamplerSettings(strategy=settings.strategy, temperature=settings.temperature, k=settings.k,
+                                  p=settings.p, min_p=settings.min_p, beams=settings.beams)
+        return sampler.validate(vocab_size)
+
+
+def _describe_model(cfg: Any) -> str:
+    if cfg.arch == "seed":
+        return "seed window LSTM 128"
+    return f"{cfg.layers}×LSTM {cfg.units}, emb {cfg.embedding_dim}"
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False

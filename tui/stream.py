@@ -1,0 +1,73 @@
+"""Thread-safe hand-off of sampled characters from a worker to the UI's frame timer, with back-pressure."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+
+class StreamBuffer:
+    """The worker puts characters; the UI takes what a frame may show. Bounded: a writer waits when full."""
+
+    def __init__(self, max_pending: int = 50_000) -> None:
+        self.max_pending = max_pending
+        self._chars: list[str] = []
+        self._probs: list[float] = []
+        self._cond = threading.Condition()
+        self.token = 0  # which generation the pending characters belong to
+
+    def begin(self) -> int:
+        """Drop anything pending and start accepting characters for a new generation."""
+        with self._cond:
+            self.token += 1
+            self._chars.clear()
+            self._probs.clear()
+            self._cond.notify_all()
+            return self.token
+
+    @property
+    def pending(self) -> int:
+        return len(self._chars)
+
+    def put(self, char: str, prob: float, token: int, cancelled: Callable[[], bool] = lambda: False) -> bool:
+        """Queue one character; False when its generation was superseded or cancelled while waiting for room."""
+        with self._cond:
+            while len(self._chars) >= self.max_pending and token == self.token:
+                if cancelled():
+                    return False
+                self._cond.wait(0.05)
+            if token != self.token:
+                return False
+            self._chars.append(char)
+            self._probs.append(prob)
+        return True
+
+    def take(self, limit: int | None = None) -> tuple[str, list[float]]:
+        """Everything pending, or the first `limit` characters."""
+        with self._cond:
+            n = len(self._chars) if limit is None else min(limit, len(self._chars))
+            if n == 0:
+                return "", []
+            text = "".join(self._chars[:n])
+            probs = self._probs[:n]
+            del self._chars[:n]
+            del self._probs[:n]
+            self._cond.notify_all()
+        return text, probs
+
+
+
+class Pacer:
+    """How many characters a frame may show at a given typing speed (0 = no limit), carrying fractions over."""
+
+    def __init__(self, fps: float, cap: int = 20_000) -> None:
+        self.fps = fps
+        self.cap = cap  # even "as fast as possible" shows at most this many per frame so a frame stays cheap
+        self._carry = 0.0
+
+    def budget(self, chars_per_second: float) -> int:
+        if chars_per_second <= 0:
+            return self.cap
+        self._carry += chars_per_second / self.fps
+        n = int(self._carry)
+        self._carry -= n
+        return min(n, self.cap)

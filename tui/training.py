@@ -1,0 +1,128 @@
+"""Training in a thread worker: trainer events become messages (batches coalesced), weights flow to the generator."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from .generation import one_line
+from .live import LiveGenerator
+from .messages import Failed, GeneratorReady, TrainingEvent, TrainingProgress, TrainingStopped
+
+REFRESH_EVERY = 100  # optimizer steps between generator refreshes (also refreshed at every epoch end)
+
+
+class EventPump:
+    """Trainer event sink, called on the training thread. BatchEnded is coalesced: while one progress message is
+    waiting, newer batches only replace the stored event, so a fast trainer cannot flood the UI queue."""
+
+    def __init__(self, post) -> None:
+        self.post = post
+        self._lock = threading.Lock()
+        self._latest = None
+        self._waiting = False
+        self.batches = 0
+
+    def __call__(self, event: Any) -> None:
+        if type(event).__name__ == "BatchEnded":
+            with self._lock:
+                self._latest = event
+                self.batches += 1
+                if self._waiting:
+                    return
+                self._waiting = True
+            self.post(TrainingProgress())
+        else:
+            self.post(TrainingEvent(event))
+
+    def take(self) -> Any:
+        with self._lock:
+            event, self._latest, self._waiting = self._latest, None, False
+        return event
+
+
+class TrainingControl:
+    """Owns the trainer: start (new run or resume), pause, stop; refreshes the live generator from snapshots."""
+
+    def __init__(self, host: Any, services: Any, live: LiveGenerator, run_root: Path) -> None:
+        self.host = host
+        self.services = services
+        self.live = live
+        self.run_root = run_root
+        self.pump = EventPump(host.post_message)
+        self.trainer: Any = None
+        self.running = False
+        self.own_generator = False  # True once the live generator samples from this trainer's model
+        self.last_refresh_step = 0
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.trainer is not None and self.running and self.trainer.paused)
+
+    def start(self, *, corpus: Any = None, resume: Path | None = None, model_config: Any = None) -> None:
+        """Train a new run on `corpus`, or continue the run at `resume`, in a thread worker."""
+        from .services import new_run_path
+
+        self.running, self.trainer, self.last_refresh_step = True, None, 0
+        self.own_generator = resume is not None and self.live.ready
+
+        def job() -> None:
+            error = None
+            try:
+                if resume is not None:
+                    self.trainer = self.services.resume_trainer(resume, self.pump)
+                else:
+                    path = new_run_path(self.run_root, corpus.name)
+                    self.trainer = self.services.new_trainer(corpus, path, self.pump, model_config)
+                self.trainer.run()
+            except Exception as exc:  # bad input or a failed run: a notification, the app carries on
+                error = one_line(exc)
+            self.host.post_message(TrainingStopped(error))
+
+        self.host.run_worker(job, thread=True, exit_on_error=False, group="training", name="training")
+
+    def pause(self) -> bool | None:
+        """Toggle pause; returns the new paused state, None when nothing is training."""
+        if self.trainer is None or not self.running:
+            return None
+        if self.trainer.paused:
+            self.trainer.unpause()
+        else:
+            self.trainer.pause()
+        return self.trainer.paused
+
+    def stop(self) -> bool:
+        if self.trainer is None or not self.running:
+            return False
+        if self.trainer.paused:
+            self.trainer.unpause()  # a paused trainer must run to its next batch to see the stop request
+        self.trainer.request_stop()
+        return True
+
+    def stopped(self) -> None:
+        self.running = False
+
+    def maybe_refresh(self, global_step: int | None = None, force: bool = False) -> bool:
+        """Schedule a snapshot → generator refresh after an epoch or every REFRESH_EVERY steps."""
+        if self.trainer is None:
+            return False
+        if not force and (global_step is None or global_step - self.last_refresh_step < REFRESH_EVERY):
+            return False
+        if global_step is not None:
+            self.last_refresh_step = global_step
+        trainer = self.trainer
+
+        def job() -> None:
+            try:
+                if not self.own_generator:
+                    # A new run has its own vocabulary: swap in a generator over its model, don't refresh the old one.
+                    self.live.replace(self.services.generator_from_trainer(trainer))
+                    self.own_generator = True
+                    self.host.post_message(GeneratorReady(trainer.vocab.size, Path(trainer.run_path).name))
+                else:
+                    self.live.offer(trainer.snapshot_weights())
+            except Exception as exc:
+                self.host.post_message(Failed("refreshing the generator", one_line(exc)))
+
+        self.host.run_worker(job, thread=True, exit_on_error=False, group="refresh", name="refresh")
+        return True

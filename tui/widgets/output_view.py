@@ -1,0 +1,211 @@
+"""Chat-style output: prompts and their streamed continuations, word-wrapped, bounded, optionally coloured."""
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+TEXT, PROMPT, INFO = 0, 1, 2
+# Probability buckets (high → low). Named 256-colour styles: no truecolor needed over SSH.
+PROB_STYLES = (3, 4, 5, 6)
+PROB_EDGES = (0.6, 0.3, 0.1)
+STYLES = {
+    TEXT: Style(), PROMPT: Style(color="cyan", bold=True), INFO: Style(color="bright_black", italic=True),
+    3: Style(), 4: Style(color="green"), 5: Style(color="yellow"), 6: Style(color="red"),
+}
+MAX_PARAGRAPH = 4096  # longer runs without a newline are split so appending stays cheap
+
+
+def prob_style(prob: float) -> int:
+    for style, edge in zip(PROB_STYLES, PROB_EDGES):
+        if prob >= edge:
+            return style
+    return PROB_STYLES[-1]
+
+
+def _clean(text: str) -> str:
+    return "".join(c if c.isprintable() or c == "\n" else ("    " if c == "\t" else "·") for c in text)
+
+
+class Paragraph:
+    """One logical line: text, a style id per char, and where its rows start at the current width."""
+
+    __slots__ = ("text", "styles", "starts")
+
+    def __init__(self, text: str = "", style: int = TEXT) -> None:
+        self.text = text
+        self.styles = bytearray([style]) * len(text)
+        self.starts = [0]
+
+    @property
+    def rows(self) -> int:
+        return len(self.starts)
+
+    def extend(self, text: str, styles: bytes) -> None:
+        self.text += text
+        self.styles += styles
+
+    def wrap(self, width: int, from_row: int = 0) -> None:
+        """Greedy word wrap from a row on; rows before it are final, so appending costs O(width)."""
+        starts = self.starts[: max(1, from_row + 1)]
+        pos, text, width = starts[-1], self.text, max(1, width)
+        while len(text) - pos > width:
+            end = pos + width
+            cut = text.rfind(" ", pos, end + 1)
+            pos = cut + 1 if cut > pos else end
+            starts.append(pos)
+        self.starts = starts
+
+    def row(self, i: int) -> tuple[str, bytes]:
+        a = self.starts[i]
+        b = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+        return self.text[a:b], self.styles[a:b]
+
+
+class OutputView(ScrollView, can_focus=True):
+    """Appends characters to the last paragraph; keeps at most `max_chars`; follows the end unless scrolled up."""
+
+    DEFAULT_CSS = "OutputView { overflow-x: hidden; }"
+
+    def __init__(self, max_chars: int = 200_000, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_chars = max_chars
+        self.colour = True
+        self.frames = 0  # appends drawn; the stream flushes once per frame
+        self._paras: list[Paragraph] = [Paragraph()]
+        self._prefix = [0]
+        self._rows = 1
+        self._chars = 0
+        self._width = 80
+
+    @property
+    def total_chars(self) -> int:
+        return self._chars
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self._paras)
+
+    def begin_prompt(self, prompt: str, settings: str) -> None:
+        if len(self._paras) == 1 and not self._paras[0].text:
+            self._paras, self._prefix, self._rows = [], [], 0  # the first prompt goes on the first row
+        elif self._paras[-1].text:
+            self._new_paragraph(Paragraph())
+        header = Paragraph(f"› {_clean(prompt)}", PROMPT)
+        header.extend(f"  ({settings})", bytes([INFO]) * (len(settings) + 4))
+        self._new_paragraph(header)
+        self._new_paragraph(Paragraph())
+        self._changed(True)
+
+    def note(self, text: str) -> None:
+        """A line of information (compare labels, stop notices) after the current output."""
+        at_end = self._at_end()
+        if self._paras[-1].text:
+            self._new_paragraph(Paragraph())
+        for line in _clean(text).split("\n"):
+            self._new_paragraph(Paragraph(line, INFO))
+        self._new_paragraph(Paragraph())
+        self._changed(at_end)
+
+    def append(self, text: str, probs: list[float] | None = None) -> None:
+        if not text:
+            return
+        at_end = self._at_end()
+        text = _clean(text) if not text.isprintable() else text
+        if self.colour and probs is not None and len(probs) == len(text):
+            styles = bytes(prob_style(p) for p in probs)
+        else:
+            styles = bytes([TEXT]) * len(text)
+        pos = 0
+        for piece in text.split("\n"):
+            if pos:
+                self._new_paragraph(Paragraph())
+            self._extend_last(piece, styles[pos:pos + len(piece)])
+            pos += len(piece) + 1
+        self._chars += len(text)
+        if self._chars > self.max_chars:
+            self._evict()
+        self.frames += 1
+        self._changed(at_end)
+
+    def clear(self) -> None:
+        self._paras, self._prefix, self._rows, self._chars = [Paragraph()], [0], 1, 0
+        self._changed(True)
+
+    def _extend_last(self, text: str, styles: bytes) -> None:
+        while text:
+            last = self._paras[-1]
+            room = MAX_PARAGRAPH - len(last.text)
+            if room <= 0:
+                self._new_paragraph(Paragraph())
+                continue
+            before = last.rows
+            last.extend(text[:room], styles[:room])
+            last.wrap(self._width, before - 1)
+            self._rows += last.rows - before
+            text, styles = text[room:], styles[room:]
+
+    def _new_paragraph(self, para: Paragraph) -> None:
+        para.wrap(self._width)
+        self._paras.append(para)
+        self._prefix.append(self._rows)
+        self._rows += para.rows
+        self._chars += len(para.text)
+
+    def _evict(self) -> None:
+        """Drop the oldest paragraphs down to 3/4 of the limit; done in bulk so its cost is amortised."""
+        target, drop, removed = self.max_chars * 3 // 4, 0, 0
+        while drop < len(self._paras) - 1 and self._chars - removed > target:
+            removed += len(self._paras[drop].text)
+            drop += 1
+        if drop:
+            lost_rows = self._prefix[drop]
+            del self._paras[:drop]
+            self._chars -= removed
+            self._reindex()
+            if not self._at_end():
+                self.scroll_to(y=max(0, self.scroll_offset.y - lost_rows), animate=False, immediate=True)
+
+    def _reindex(self) -> None:
+        self._prefix, rows = [], 0
+        for para in self._paras:
+            self._prefix.append(rows)
+            rows += para.rows
+        self._rows = rows
+
+    def _at_end(self) -> bool:
+        return self.scroll_offset.y >= self.max_scroll_y
+
+    def _changed(self, follow: bool) -> None:
+        self.virtual_size = Size(self._width, self._rows)
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        width = max(1, self.scrollable_content_region.width)
+        if width != self._width:
+            self._width = width
+            for para in self._paras:
+                para.wrap(width)
+            self._reindex()
+            self._changed(self._at_end())
+
+    def render_line(self, y: int) -> Strip:
+        y += self.scroll_offset.y
+        base = self.rich_style
+        width = self.scrollable_content_region.width
+        if y >= self._rows:
+            return Strip.blank(width, base)
+        i = bisect_right(self._prefix, y) - 1
+        text, styles = self._paras[i].row(y - self._prefix[i])
+        segments, start = [], 0
+        for j in range(1, len(text) + 1):
+            if j == len(text) or styles[j] != styles[start]:
+                segments.append(Segment(text[start:j], base + STYLES[styles[start]]))
+                start = j
+        return Strip(segments).crop_extend(0, width, base)

@@ -1,0 +1,105 @@
+"""The training pane: state, epoch/step, progress with ETA, losses in nats and bits/char, speed, curve, preview."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
+
+from .loss_curve import LossCurve
+
+STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "training": "green bold",
+                "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
+
+
+def bpc(nats: float | None) -> str:
+    return "—" if nats is None or nats != nats else f"{nats / math.log(2):.2f}"
+
+
+def nats(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{value:.3f}"
+
+
+class TrainingPane(Vertical):
+    DEFAULT_CSS = """
+    TrainingPane { height: 1fr; }
+    TrainingPane > Static { height: auto; }
+    TrainingPane ProgressBar { height: 1; }
+    TrainingPane ProgressBar Bar { width: 1fr; }
+    TrainingPane LossCurve { height: 1fr; min-height: 3; }
+    TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Training"
+        self.state = "idle"
+        self.epochs = 0
+        self.initial_steps = 0
+        self.loss: float | None = None
+        self.val_loss: float | None = None
+        self.speed = 0.0
+        self.position = "epoch –"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="state")
+        yield ProgressBar(show_eta=True, show_percentage=True, id="progress")
+        yield Static(id="metrics")
+        yield LossCurve(id="curve")
+        yield Static(id="preview")
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def set_state(self, state: str, detail: str = "") -> None:
+        self.state = state
+        self._redraw(detail)
+
+    def started(self, event: Any) -> None:
+        self.epochs = event.epochs
+        self.initial_steps = event.initial_epoch * event.steps_per_epoch
+        total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
+        self.query_one(ProgressBar).update(total=total, progress=0)
+        self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
+        self.set_state("training")
+
+    def batch(self, event: Any) -> None:
+        self.loss, self.speed = event.loss, event.chars_per_second
+        self.position = f"epoch {event.epoch + 1}/{self.epochs}  step {event.step}/{event.steps_per_epoch}"
+        self.query_one(ProgressBar).update(progress=event.global_step - self.initial_steps)
+        self.query_one(LossCurve).add_train(event.loss)
+        self._redraw()
+
+    def epoch(self, event: Any) -> None:
+        self.loss, self.val_loss = event.loss, event.val_loss
+        self.query_one(LossCurve).add_val(event.val_loss)
+        self._redraw()
+
+    def preview(self, epoch: int, text: str) -> None:
+        flat = " ".join(text.split())
+        self.query_one("#preview", Static).update(Text(f"epoch {epoch + 1}: {flat}", overflow="ellipsis"))
+
+    def history(self, rows: list[dict]) -> None:
+        """Curve and losses of a run's earlier epochs (history.jsonl rows)."""
+        train = [r["loss"] for r in rows if "loss" in r]
+        val = [r["val_loss"] for r in rows if "val_loss" in r]
+        self.query_one(LossCurve).set_history(train, val)
+        if rows:
+            self.loss, self.val_loss = train[-1] if train else None, val[-1] if val else None
+            self.position = f"{len(rows)} epochs trained"
+        self._redraw()
+
+    def _redraw(self, detail: str = "") -> None:
+        state = Text.assemble((self.state, STATE_STYLES.get(self.state, "")), "  ", self.position)
+        if detail:
+            state.append(f"  {detail}", style="bright_black")
+        self.query_one("#state", Static).update(state)
+        metrics = Text.assemble(
+            ("loss  ", "bright_black"), nats(self.loss), (" nats  ", "bright_black"), bpc(self.loss),
+            (" bpc\n", "bright_black"), ("val   ", "bright_black"), nats(self.val_loss), (" nats  ", "bright_black"),
+            bpc(self.val_loss), (" bpc\n", "bright_black"), ("speed ", "bright_black"), f"{self.speed:,.0f} chars/s",
+        )
+        self.query_one("#metrics", Static).update(metrics)
