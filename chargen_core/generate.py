@@ -114,6 +114,12 @@ class Generator:
             raise SettingsError(f"--length must be an integer >= 0, got {length}")
         return settings.validate(self.vocab.size)
 
+    def check(self, prompt: str, settings: SamplerSettings, length: int,
+              seed: int | None = None) -> tuple[SamplerSettings, list[str]]:
+        """(settings as they will be used, notices) for a generation, without generating; raises SettingsError."""
+        used, notices = self._check(settings, length)
+        return used, self.notices + notices + self._prompt_ids(prompt, np.random.default_rng(seed))[1]
+
     def probabilities(self, text: str) -> np.ndarray:
         """Stepped next-char probabilities (len(text), V) after each prefix of text (no masking, no sampling)."""
         ids = self.vocab.encode(text)
@@ -165,15 +171,14 @@ class Generator:
                  on_char: Callable[[GeneratedChar], None] | None = None) -> GenerationResult:
         """Generate to the end; on_char (if given) sees every char as it streams."""
         start = time.perf_counter()
-        used, notices = self._check(settings, length)
-        _, prompt_notices = self._prompt_ids(prompt, np.random.default_rng(seed))
+        used, notices = self.check(prompt, settings, length, seed)
         out, times = [], []
         for char in self.stream(prompt, settings, length, seed):
             if on_char is not None:
                 on_char(char)
             out.append(char.char)
             times.append(time.perf_counter())
-        return _result("".join(out), start, times, used, self.notices + notices + prompt_notices)
+        return _result("".join(out), start, times, used, notices)
 
     def compare(self, prompt: str, length: int, seed: int | None = None,
                 settings_list: Sequence[tuple[str, SamplerSettings]] = COMPARE_SET) -> list[tuple[str, GenerationResult]]:

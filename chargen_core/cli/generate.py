@@ -55,6 +55,8 @@ def run(args) -> int:
     gen = Generator.from_run(args.run_dir, which=args.which)
     if args.compare:
         return _compare(gen, args)
+    for notice in gen.check(args.prompt, settings, args.length, args.seed)[1]:
+        say(f"note: {notice}")  # before the text, so they are not lost below it
     out = sys.stdout
 
     def write(char) -> None:
@@ -64,8 +66,6 @@ def run(args) -> int:
     result = gen.generate(args.prompt, settings, args.length, args.seed, on_char=write)
     out.write("\n")
     out.flush()
-    for notice in result.notices:
-        say(f"note: {notice}")
     if args.json:
         print_json({"prompt": args.prompt, **asdict(result)})
     return 0
@@ -76,7 +76,7 @@ def _compare(gen, args) -> int:
     results = gen.compare(args.prompt, args.length, args.seed)
     elapsed = time.perf_counter() - start
     for notice in dict.fromkeys(n for _, r in results for n in r.notices):
-        say(f"note: {notice}")
+        say(f"note: {notice}")  # compare prints nothing until every strategy is done
     width = max(len(label) for label, _ in results)
     for label, result in results:
         print(f"{label:<{width}}  {result.text!r}", flush=True)
