@@ -17,7 +17,7 @@ def _size(n: int) -> str:
 class CorpusPane(Static):
     """Shows whatever corpus the app has (or the run's corpus before it is loaded)."""
 
-    DEFAULT_CSS = "CorpusPane { height: auto; }"
+    DEFAULT_CSS = "CorpusPane { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__("no corpus yet", **kwargs)

@@ -81,6 +81,7 @@ class OutputView(ScrollView, can_focus=True):
         self._rows = 1
         self._chars = 0
         self._width = 80
+        self._follow = True  # stick to the end until the user scrolls up; scroll_end lands a frame later
 
     @property
     def total_chars(self) -> int:
@@ -178,12 +179,19 @@ class OutputView(ScrollView, can_focus=True):
         self._rows = rows
 
     def _at_end(self) -> bool:
-        return self.scroll_offset.y >= self.max_scroll_y
+        return self._follow
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value:
+            self._follow = new_value >= self.max_scroll_y  # scrolled up: stop following
+        elif new_value >= self.max_scroll_y:
+            self._follow = True  # back at the end: follow again
 
     def _changed(self, follow: bool) -> None:
         self.virtual_size = Size(self._width, self._rows)
         if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
 
     def on_resize(self) -> None:

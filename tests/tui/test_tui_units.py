@@ -1,0 +1,120 @@
+"""Plain-Python pieces of the TUI: settings knobs, transcript, stream buffer, pacer, live generator, keymap, pump."""
+from __future__ import annotations
+
+import threading
+
+from tui.keymap import KEYS, QUIT, load_keymap
+from tui.live import LiveGenerator
+from tui.session import LENGTHS, STRATEGIES, GenSettings, Transcript
+from tui.stream import Pacer, StreamBuffer
+from tui.training import EventPump
+from tui.widgets.loss_curve import plot, render_curve, resample
+from tui_fakes import FakeGenerator
+
+
+def test_strategy_cycles_in_order_and_wraps():
+    s = GenSettings(strategy="greedy")
+    seen = [s.strategy]
+    for _ in range(len(STRATEGIES)):
+        s = s.next_strategy()
+        seen.append(s.strategy)
+    assert seen == [*STRATEGIES, "greedy"]
+
+
+def test_knobs_clamp_and_follow_the_strategy():
+    s = GenSettings(temperature=0.15)
+    assert s.bump_temperature(-1).temperature == 0.1
+    assert s.bump_temperature(-1).bump_temperature(-1).temperature == 0.1
+    assert GenSettings(k=1).bump_k(-1).k == 1
+    assert GenSettings(strategy="beam", beams=4).bump_k(1).beams == 5
+    assert GenSettings(strategy="min-p", min_p=0.05).bump_p(1).min_p == 0.06
+    assert GenSettings(p=1.0).bump_p(1).p == 1.0
+    assert GenSettings(length=400).bump_length(1).length == 800
+    assert GenSettings(length=LENGTHS[-1]).bump_length(1).length == LENGTHS[-1]
+    assert GenSettings().toggle_seed(7).seed == 7 and GenSettings(seed=7).toggle_seed(3).seed is None
+
+
+def test_transcript_is_bounded_and_exports(tmp_path):
+    t = Transcript(max_exchanges=2, max_chars_each=10)
+    for i in range(3):
+        ex = t.begin(f"p{i}", "greedy")
+        t.add(ex, "abcdefgh")
+        t.add(ex, "ijklmnop")
+    assert len(t.exchanges) == 2 and t.last_output == "abcdefghij"
+    text = t.export(tmp_path, "header").read_text()
+    assert "p2" in text and "p0" not in text and "6 more characters" in text
+
+
+def test_stream_buffer_hands_over_in_order_and_drops_superseded():
+    buf = StreamBuffer(max_pending=4)
+    token = buf.begin()
+    for c in "abc":
+        assert buf.put(c, 0.5, token)
+    assert buf.take(2) == ("ab", [0.5, 0.5])
+    new = buf.begin()
+    assert not buf.put("x", 0.1, token)  # an old generation's char is dropped
+    assert buf.put("y", 0.1, new) and buf.take() == ("y", [0.1])
+
+
+def test_stream_buffer_blocks_writer_when_full():
+    buf = StreamBuffer(max_pending=2)
+    token = buf.begin()
+    done = threading.Event()
+
+    def writer():
+        for c in "abcd":
+            buf.put(c, 1.0, token)
+        done.set()
+
+    threading.Thread(target=writer, daemon=True).start()
+    assert not done.wait(0.2) and buf.pending == 2  # back-pressure: the writer waits for the reader
+    text = ""
+    while not done.is_set() or buf.pending:
+        text += buf.take()[0]
+    assert text == "abcd"
+
+
+def test_pacer_spreads_typing_speed_over_frames():
+    pacer = Pacer(fps=30, cap=1000)
+    assert sum(pacer.budget(60) for _ in range(30)) == 60
+    assert pacer.budget(0) == 1000
+
+
+def test_live_generator_defers_refresh_while_in_use():
+    gen = FakeGenerator()
+    live = LiveGenerator(gen)
+    with live.use():
+        assert live.offer([1]) is False and gen.refreshed == 0
+    with live.use():
+        assert gen.refreshed == 1  # applied before the next generation
+    assert live.offer([2]) is True and gen.refreshed == 2
+
+
+def test_event_pump_coalesces_batches():
+    from chargen_core.events import BatchEnded, EpochEnded
+
+    posted = []
+    pump = EventPump(posted.append)
+    for step in range(1, 6):
+        pump(BatchEnded(0, step, step, 5, 1.0, 10.0, 0.1))
+    pump(EpochEnded(0, 1.0, 1.1, 1.5, 0.5, 0.5, 1.0, 5))
+    assert [type(m).__name__ for m in posted] == ["TrainingProgress", "TrainingEvent"]
+    assert pump.take().step == 5 and pump.take() is None
+
+
+def test_keymap_overrides_and_problems(tmp_path):
+    ids = [spec.id for spec in (*KEYS, QUIT)]
+    assert len(ids) == len(set(ids))
+    (tmp_path / "keys.toml").write_text('[keys]\n"temp.up" = "plus"\n"nope" = "x"\n')
+    keymap, problems = load_keymap(tmp_path)
+    assert keymap == {"temp.up": "plus"} and "nope" in problems[0]
+    (tmp_path / "keys.toml").write_text("[keys\n")
+    assert load_keymap(tmp_path)[0] == {} and load_keymap(tmp_path)[1]
+
+
+def test_loss_curve_plot_shapes():
+    assert resample([1.0, 3.0], 3) == [1.0, 2.0, 3.0]
+    grid = plot([3.0, 2.0, 1.0], width=4, height=2, lo=1.0, hi=3.0)
+    assert grid[0][0] and grid[1][3]  # starts top-left, ends bottom-right
+    text = render_curve([3.0, 2.0, 1.0], [2.5], width=20, height=3).plain
+    assert "3.00" in text and "1.00" in text and len(text.splitlines()) == 3

@@ -1,0 +1,89 @@
+"""Widgets on a small host app: output view wrapping/bounding/scrolling, training pane, corpus pane."""
+from __future__ import annotations
+
+from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
+from textual.app import App, ComposeResult
+from textual.widgets import ProgressBar, Static
+
+from tui.widgets.corpus_pane import CorpusPane
+from tui.widgets.loss_curve import LossCurve
+from tui.widgets.output_view import OutputView
+from tui.widgets.training_pane import TrainingPane
+from tui_fakes import FakeCorpus
+
+
+class Host(App):
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+def rows(view: OutputView) -> list[str]:
+    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
+
+async def test_output_view_wraps_words_and_follows_the_end():
+    view = OutputView()
+    async with Host(view).run_test(size=(30, 8)) as pilot:
+        view.begin_prompt("hi", "greedy")
+        view.append("alpha beta gamma delta epsilon zeta eta theta")
+        await pilot.pause()
+        lines = [line for line in rows(view) if line]
+        assert lines[0].startswith("› hi")
+        assert all(len(line) <= 30 for line in lines)
+        assert len(lines) >= 3  # wrapped onto several rows, at word boundaries
+        assert " ".join(lines[1:]) == "alpha beta gamma delta epsilon zeta eta theta"
+        for i in range(40):
+            view.append(f"\nline {i}")
+        await pilot.pause()
+        assert rows(view)[-1] == "line 39"  # followed the stream
+        view.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        view.append("\nmore")
+        await pilot.pause()
+        assert view.scroll_offset.y == 0  # the user scrolled up: the view stays put
+
+
+async def test_output_view_is_bounded_and_colours_by_probability():
+    view = OutputView(max_chars=5_000)
+    async with Host(view).run_test(size=(40, 10)) as pilot:
+        for _ in range(200):
+            view.append("x" * 99 + "\n", [0.05] * 100)
+        await pilot.pause()
+        assert view.total_chars <= 5_000 and view.text.count("x") <= 5_000
+        last = view.render_line(view.size.height - 2)
+        assert any(seg.style and seg.style.color and seg.style.color.name == "red" for seg in last)
+        view.colour = False
+        view.append("plain", [0.05] * 5)
+        await pilot.pause()
+        assert all(not (seg.style and seg.style.color and seg.style.color.name == "red")
+                   for seg in view.render_line(view.size.height - 1))
+
+
+async def test_training_pane_shows_progress_losses_and_curve():
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        pane.started(TrainingStarted("r", 2, 0, 10, 100, "CPU", "Default", 1, "float32"))
+        for step in range(1, 6):
+            pane.batch(BatchEnded(0, step, step, 10, 2.0 - step * 0.1, 1234.0, 1.0))
+        pane.epoch(EpochEnded(0, 1.5, 1.6, 2.3, 0.5, 0.5, 3.0, 10))
+        pane.preview(0, "the sample\ntext")
+        await pilot.pause()
+        assert pane.query_one(ProgressBar).progress == 5
+        metrics = str(pane.query_one("#metrics", Static).render())
+        assert "1.500" in metrics and "1.600" in metrics and "2.31" in metrics and "1,234" in metrics
+        assert pane.query_one(LossCurve).train[-1] == 1.5 and pane.query_one(LossCurve).val == [1.6]
+        assert "epoch 1: the sample text" in str(pane.query_one("#preview", Static).render())
+        assert "epoch 1/2" in str(pane.query_one("#state", Static).render())
+
+
+async def test_corpus_pane_shows_stats():
+    pane = CorpusPane()
+    async with Host(pane).run_test(size=(50, 8)) as pilot:
+        pane.show_corpus(FakeCorpus("x.txt", "x.txt", "abcabc\nhello world\n" * 50), val_fraction=0.1)
+        await pilot.pause()
+        text = str(pane.render())
+        assert "x.txt" in text and "vocab  13 symbols" in text and "855 train / 95 val" in text and "abcabc" in text

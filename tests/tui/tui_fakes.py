@@ -1,0 +1,175 @@
+"""Fast stand-ins for chargen_core's Generator, Trainer and corpus loading, with the same interface."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+from chargen_core.events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from tui.services import RunInfo
+
+TEXT = "the quick brown fox jumps over the lazy dog. "
+
+
+@dataclass(frozen=True)
+class FakeCorpus:
+    source: str
+    name: str
+    text: str
+    standardize: str = "none"
+    encoding: str = "utf-8"
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def lines(self) -> int:
+        return self.text.count("\n") + 1
+
+    def sample_line(self, max_chars: int = 100) -> str:
+        return self.text.splitlines()[0][:max_chars]
+
+
+@dataclass(frozen=True)
+class FakeChar:
+    char: str
+    prob: float
+    candidates: tuple
+
+
+class FakeGenerator:
+    """Writes TEXT over and over; `gate` (when set) must be opened for each char, so tests can hold a stream."""
+
+    def __init__(self, text: str = TEXT, delay: float = 0.0) -> None:
+        self.text = text
+        self.delay = delay
+        self.gate: threading.Event | None = None
+        self.refreshed = 0
+        self.calls: list[tuple] = []
+
+    def prepare_prompt(self, prompt: str):
+        return SimpleNamespace(text=prompt, unknown="", standardized=False)
+
+    def stream(self, prompt, settings, length, seed=None):
+        self.calls.append((prompt, settings, length, seed))
+        for i in range(length):
+            if self.gate is not None:
+                self.gate.wait(5)
+            if self.delay:
+                time.sleep(self.delay)
+            char = self.text[i % len(self.text)]
+            yield FakeChar(char, (i % 10) / 10 + 0.05, ((char, 0.6), ("x", 0.3), ("y", 0.1)))
+
+    def compare(self, prompt, length, seed=None, settings_list=None):
+        return [(label, SimpleNamespace(text=f"{label} says {self.text[:length]}"))
+                for label in ("greedy", "temperature 0.8", "top-k 5")]
+
+    def refresh(self, weights) -> None:
+        self.refreshed += 1
+
+
+class FakeTrainer:
+    """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
+
+    def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0) -> None:
+        self.on_event, self.run_path = on_event, run_path
+        self.epochs, self.steps, self.delay = epochs, steps, delay
+        self.paused = False
+        self.stop_requested = False
+        self.vocab = SimpleNamespace(size=30)
+        self.snapshots = 0
+
+    def pause(self):
+        self.paused = True
+
+    def unpause(self):
+        self.paused = False
+
+    def request_stop(self):
+        self.stop_requested = True
+
+    def snapshot_weights(self):
+        self.snapshots += 1
+        return [0.0]
+
+    def run(self):
+        self.on_event(TrainingStarted(str(self.run_path), self.epochs, 0, self.steps, 1234, "CPU", "Default", 1,
+                                      "float32"))
+        step, reason = 0, "completed"
+        for epoch in range(self.epochs):
+            for i in range(1, self.steps + 1):
+                while self.paused and not self.stop_requested:
+                    time.sleep(0.01)
+                if self.stop_requested:
+                    reason = "stopped"
+                    break
+                time.sleep(self.delay)
+                step += 1
+                self.on_event(BatchEnded(epoch, i, step, self.steps, 3.0 - step * 0.1, 1000.0, step * 0.1))
+            if reason == "stopped":
+                break
+            self.on_event(EpochEnded(epoch, 2.5 - epoch * 0.2, 2.6 - epoch * 0.2, 3.7, 0.3, 0.3, 1.0, step))
+            self.on_event(PreviewGenerated(epoch, "the", "the preview text"))
+        finished = TrainingFinished(str(self.run_path), reason, epoch + 1, step, 2.4, 3.5, 2.4, 1.0, 1000.0)
+        self.on_event(finished)
+        return finished
+
+
+class FakeServices:
+    def __init__(self, *, default: bool = True, delay: float = 0.0, train_delay: float = 0.0,
+                 corpus_error: str | None = None) -> None:
+        self.generator = FakeGenerator(delay=delay)
+        self.default = default
+        self.train_delay = train_delay
+        self.corpus_error = corpus_error
+        self.trainers: list[FakeTrainer] = []
+        self.model_config = None
+
+    def device(self) -> str:
+        return "CPU"
+
+    def default_run(self):
+        return Path("/fake/default") if self.default else None
+
+    def open_run(self, path):
+        from chargen_core.errors import RunDirError
+
+        if "missing" in str(path):
+            raise RunDirError(f"{path} is not a chargen run")
+        info = RunInfo(Path(path), Path(path).name, "builtin", "none", 30, "1×LSTM 64, emb 16", 0.1, 3,
+                       is_default=str(path) == "/fake/default",
+                       history=({"loss": 3.0, "val_loss": 3.1}, {"loss": 2.5, "val_loss": 2.7},
+                                {"loss": 2.2, "val_loss": 2.5}))
+        return info, self.generator
+
+    def load_corpus(self, source, standardize="none"):
+        from chargen_core.errors import CorpusError
+
+        if self.corpus_error or "missing" in source:
+            raise CorpusError(self.corpus_error or f"no such corpus: {source}")
+        text = "It was the best of times, it was the worst of times.\n" * 40
+        return FakeCorpus(source, source, text)
+
+    def _trainer(self, on_event, path):
+        trainer = FakeTrainer(on_event, path, delay=self.train_delay)
+        self.trainers.append(trainer)
+        return trainer
+
+    def new_trainer(self, corpus, run_path, on_event, model_config=None):
+        return self._trainer(on_event, run_path)
+
+    def resume_trainer(self, run_path, on_event):
+        return self._trainer(on_event, run_path)
+
+    def generator_from_trainer(self, trainer):
+        return self.generator
+
+    def sampler_settings(self, settings, vocab_size):
+        from chargen_core.errors import SettingsError
+
+        if settings.temperature > 2.95:
+            raise SettingsError("temperature too high for this test")
+        return settings, []
