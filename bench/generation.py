@@ -17,7 +17,6 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
 
 from chargen_core.config import ModelConfig  # noqa: E402
 from chargen_core.generate import Generator  # noqa: E402

@@ -101,7 +101,8 @@ class BeamSearch:
 
 
 def beam_search(
-    step: Callable[[np.ndarray], np.ndarray], start_logp: np.ndarray, width: int, length: int, length_penalty: float = 0.0
+    step: Callable[[np.ndarray], np.ndarray], start_logp: np.ndarray, width: int, length: int,
+    length_penalty: float = 0.0,
 ) -> Iterator[int]:
     """Stream the ids of a beam search over a stateless stub: step(prefixes (B, t)) -> log-probs (B, V).
 

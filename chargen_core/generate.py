@@ -181,7 +181,8 @@ class Generator:
         return _result("".join(out), start, times, used, notices)
 
     def compare(self, prompt: str, length: int, seed: int | None = None,
-                settings_list: Sequence[tuple[str, SamplerSettings]] = COMPARE_SET) -> list[tuple[str, GenerationResult]]:
+                settings_list: Sequence[tuple[str, SamplerSettings]] = COMPARE_SET,
+                ) -> list[tuple[str, GenerationResult]]:
         """Every strategy of settings_list on one prompt, from one batched forward pass per step."""
         start = time.perf_counter()
         checked = [self._check(s, length) for _, s in settings_list]
