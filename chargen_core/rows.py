@@ -74,10 +74,14 @@ class RowEngine:
             logits[:, 0] = -np.inf  # [UNK] is never generated
             probs = softmax(logits)
             scores = self.penalty.apply(logits) if self.penalty else logits
+            # Each sampled row has its own strategy: the batch-1 path per row, on weights with max 1.
+            weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+            top = np.argsort(probs, axis=1)[:, : -CANDIDATES - 2: -1]  # one sort for every row's candidates
+            top_p = np.take_along_axis(probs, top, axis=1).tolist()
             for entry, row, sampler in self.samplers:
-                idx = int(sampler.pick(scores[row: row + 1], probs[row: row + 1], self.rng)[0])
-                ids[row] = idx
-                yield entry, _char(probs[row], idx, self.chars)
+                idx = ids[row] = sampler.pick_one(scores[row], weights[row], self.rng)
+                candidates = tuple((self.chars[i], p) for i, p in zip(top[row].tolist(), top_p[row]) if i)
+                yield entry, GeneratedChar(self.chars[idx], float(probs[row, idx]), candidates[:CANDIDATES])
             for beam in self.beams:
                 yield from self._beam_step(beam, scores, probs, ids)
             if n + 1 < length:

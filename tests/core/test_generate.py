@@ -182,3 +182,17 @@ def test_weights_that_do_not_fit_the_config_are_a_run_dir_error(lstm):
         Generator.from_model(model, VOCAB, ModelConfig(embedding_dim=8, units=24, layers=1))
     with pytest.raises(RunDirError, match="vocabulary"):
         Generator.from_model(model, Vocab.from_text("abc"), ModelConfig(embedding_dim=8, units=24, layers=2))
+
+
+def test_batched_rows_report_the_same_chars_as_the_batch_1_path(gen):
+    from chargen_core.rows import RowEngine
+
+    settings = [SamplerSettings("greedy"), SamplerSettings("top-k", k=1)]
+    engine = RowEngine(gen._net, VOCAB.encode("to be"), settings, gen._chars, np.random.default_rng(0))
+    rows = [char for entry, char in engine.run(12) if entry == 1]
+    single = list(gen.stream("to be", SamplerSettings("greedy"), 12))
+    assert [c.char for c in rows] == [c.char for c in single]
+    for a, b in zip(rows, single):
+        assert a.prob == pytest.approx(b.prob, abs=1e-5)
+        assert [c for c, _ in a.candidates] == [c for c, _ in b.candidates]
+        np.testing.assert_allclose([p for _, p in a.candidates], [p for _, p in b.candidates], atol=1e-5)
