@@ -21,7 +21,9 @@ class PromptBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("›")
-        yield Input(placeholder="type a prompt, Enter to generate (F1: keys)", id="prompt")
+        prompt = Input(placeholder="type a prompt, Enter to generate (F1: keys)", id="prompt")
+        prompt.cursor_blink = False  # blinking redraws twice a second for nothing, which shows over slow SSH
+        yield prompt
 
     @property
     def value(self) -> str:

@@ -52,6 +52,7 @@ class TrainingPane(Vertical):
         yield Static(id="preview")
 
     def on_mount(self) -> None:
+        self.query_one(ProgressBar).update(total=1, progress=0)  # determinate: no animation while idle
         self._redraw()
 
     def set_state(self, state: str, detail: str = "") -> None:
