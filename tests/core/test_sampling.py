@@ -53,8 +53,16 @@ def spell(settings, text="chargen", seed=0):
     return "".join(LETTERS[i - 1] for i in ids)
 
 
-def test_greedy_reads_the_one_hot_string():
-    assert spell(SamplerSettings("greedy")) == "chargen"
+@pytest.mark.parametrize("settings", [
+    SamplerSettings("greedy"), SamplerSettings("temperature", temperature=0.1), SamplerSettings("top-k", k=1),
+    SamplerSettings("top-p", p=0.5), SamplerSettings("min-p", min_p=0.5),
+])
+def test_every_sampler_reads_the_one_hot_string(settings):
+    assert spell(settings) == "chargen"
+
+
+def test_high_temperature_on_one_hot_rows_is_no_longer_the_string():
+    assert spell(SamplerSettings("temperature", temperature=50.0)) != "chargen"
 
 
 @pytest.mark.parametrize("settings", [
