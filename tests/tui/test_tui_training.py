@@ -1,0 +1,55 @@
+"""Real tiny training in the app's worker thread while a generation streams; then sampling the trained model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from chargen_core.config import ModelConfig, TrainConfig
+from conftest import wait_for
+from tui.services import Services
+from tui_fakes import FakeGenerator
+
+
+class TinyServices(Services):
+    """The real services, except the opening model is a slow fake so a stream runs throughout training."""
+
+    def __init__(self) -> None:
+        super().__init__(ModelConfig(embedding_dim=8, units=16, seq_len=20),
+                         TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, checkpoint_every=0,
+                                     preview_length=20, seed=1, warmup_steps=1))
+        self.fake = FakeGenerator(delay=0.003)
+
+    def default_run(self):
+        return None
+
+    def device(self) -> str:
+        return "CPU"
+
+
+async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_path):
+    services = TinyServices()
+    app = make_app(services, corpus_source=str(tiny_corpus_file))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.main_screen
+        await wait_for(pilot, lambda: screen.corpus is not None, timeout=30)
+        screen.live.replace(services.fake)  # stands in for the bundled model until training makes one
+        screen.vocab_size = 30
+        await pilot.press("f2")
+        await pilot.press(*"the ", "enter")
+        await wait_for(pilot, lambda: screen.gen.busy)
+        await wait_for(pilot, lambda: screen.state in ("done", "failed"), timeout=90)
+        assert screen.state == "done", [n.message for n in app._notifications]
+        await wait_for(pilot, lambda: not screen.gen.busy, timeout=30)
+        assert "› the" in screen.view.text and len(services.fake.calls) == 1
+        pane = screen.pane
+        assert "epoch 2:" in str(pane.query_one("#preview").render())
+        assert pane.query_one("#curve").val and pane.query_one("#curve").train
+        run_dirs = list((tmp_path / "runs").iterdir())
+        assert len(run_dirs) == 1 and (run_dirs[0] / "config.json").is_file()
+        # The live generator now samples from the model the worker trained.
+        await wait_for(pilot, lambda: screen.model_name == run_dirs[0].name, timeout=30)
+        screen.view.clear()
+        await pilot.press(*"the ", "enter")
+        await wait_for(pilot, lambda: not screen.gen.busy and "chars," in screen.view.text, timeout=30)
+        generated = screen.transcript.last_output
+        assert len(generated) == screen.settings.length and len(services.fake.calls) == 1
+        assert set(generated) <= set(Path(tiny_corpus_file).read_text())
