@@ -32,18 +32,28 @@ def split_weights(weights: list[np.ndarray], layers: int) -> tuple:
     return weights[0], cells, weights[-2], weights[-1]
 
 
-def cell_update(z: np.ndarray, c: np.ndarray, h: np.ndarray, tmp: np.ndarray, units: int) -> None:
-    """In place: z (B, 4u) scaled pre-activations -> new c and h (B, u). tmp is scratch (B, u)."""
-    u = units
-    np.tanh(z, out=z)
-    ifo = z[:, : 3 * u]
-    ifo *= 0.5
-    ifo += 0.5
-    c *= z[:, u: 2 * u]  # forget gate
-    np.multiply(z[:, :u], z[:, 3 * u:], out=tmp)  # input gate × candidate
-    c += tmp
-    np.tanh(c, out=tmp)
-    np.multiply(z[:, 2 * u: 3 * u], tmp, out=h)
+class Cell:
+    """Scratch for one batch size: pre-activations z (B, 4u) and its gate views, made once (views cost)."""
+
+    def __init__(self, batch: int, units: int):
+        u = units
+        self.z = np.empty((batch, 4 * u), np.float32)
+        self.tmp = np.empty((batch, u), np.float32)
+        z = self.z
+        self._views = (z[:, : 3 * u], z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:])
+
+    def update(self, c: np.ndarray, h: np.ndarray) -> None:
+        """In place: self.z (scaled pre-activations, i,f,o,c order) -> new c and h (B, u)."""
+        ifo, i, f, o, g = self._views
+        tmp = self.tmp
+        np.tanh(self.z, out=self.z)
+        ifo *= 0.5  # 0.5·tanh(x/2) + 0.5 == sigmoid(x): the columns were pre-scaled by 0.5
+        ifo += 0.5
+        c *= f
+        np.multiply(i, g, out=tmp)
+        c += tmp
+        np.tanh(c, out=tmp)
+        np.multiply(o, tmp, out=h)
 
 
 class LstmStack:
@@ -77,13 +87,11 @@ class LstmStack:
 
     def run_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: np.ndarray, out: np.ndarray | None) -> None:
         """Scan one layer over x (T, 4u) input pre-activations, updating h, c (1, u); hs into out (T, u)."""
-        u, rec = self.units, self.recurrent[layer]
-        tmp, hr = np.empty_like(h), np.empty((1, 4 * u), np.float32)
+        rec, cell = self.recurrent[layer], Cell(1, self.units)
         for t in range(x.shape[0]):
-            z = x[t: t + 1]  # x is scratch: the pre-activations are built in place
-            np.matmul(h, rec, out=hr)
-            z += hr
-            cell_update(z, c, h, tmp, u)
+            np.matmul(h, rec, out=cell.z)
+            cell.z += x[t]
+            cell.update(c, h)
             if out is not None:
                 out[t] = h[0]
 
@@ -103,8 +111,7 @@ class LstmState:
         self.h = [h1[:, :u] for h1 in self.h1]
         self.c = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
         self.y = [np.zeros((batch, f.shape[1]), np.float32) for f in stack.fused]
-        self.z = np.empty((batch, 4 * u), np.float32)
-        self.tmp = np.empty((batch, u), np.float32)
+        self.cell = Cell(batch, u)
         self._rec = [y[:, : 4 * u] for y in self.y]
         self._next = [y[:, 4 * u:] for y in self.y]
         self.logits = self._next[-1]  # a view: the last fused product is the logits
@@ -129,7 +136,8 @@ class LstmState:
 
     def step(self, ids: np.ndarray) -> np.ndarray:
         """Advance every row by one char (ids: (B,) ints); return the logits (B, V), a reused buffer."""
-        s, z = self.stack, self.z
+        s, cell = self.stack, self.cell
+        z = cell.z
         if self.batch == 1:
             np.add(self._rec[0], s.table[ids[0]], out=z)
         else:
@@ -138,7 +146,7 @@ class LstmState:
         for layer in range(s.layers):
             if layer:
                 np.add(self._rec[layer], self._next[layer - 1], out=z)
-            cell_update(z, self.c[layer], self.h[layer], self.tmp, s.units)
+            cell.update(self.c[layer], self.h[layer])
             np.matmul(self.h1[layer], s.fused[layer], out=self.y[layer])
         return self.logits
 
@@ -175,11 +183,11 @@ class SeedWindowModel:
         h = np.zeros((batch, u), np.float32)
         c = np.zeros((batch, u), np.float32)
         hs = np.empty((batch, self.window, u), np.float32)
-        tmp = np.empty_like(h)
+        cell = Cell(batch, u)
         for t in range(self.window):
-            z = x[:, t]
-            z += h @ s.recurrent[0]
-            cell_update(z, c, h, tmp, u)
+            np.matmul(h, s.recurrent[0], out=cell.z)
+            cell.z += x[:, t]
+            cell.update(c, h)
             hs[:, t] = h
         out = hs.reshape(batch, -1) @ s.dense_k
         out += s.dense_b
