@@ -1,10 +1,4 @@
-"""Generator: primes a numpy port of the model with the prompt once, then streams one step per character.
-
-Prompt policy: the prompt is standardized the way the model's corpus was; characters outside the
-vocabulary are dropped (and reported in PreparedPrompt.unknown and the result's notices); an empty prompt
-starts from "\\n" when the vocabulary has it, else from a random vocabulary character (seeded). [UNK] is
-never generated.
-"""
+"""Generator: primes a numpy port of the model with the prompt once, then streams one step per character."""
 from __future__ import annotations
 
 import time
@@ -51,6 +45,11 @@ def _build_net(weights: Sequence[np.ndarray], cfg: ModelConfig):
 
 class Generator:
     """Text generation for one model; build with from_run or from_model.
+
+    Prompt policy: the prompt is standardized the way the model's corpus was; characters outside the
+    vocabulary are dropped and reported (PreparedPrompt.unknown, the result's notices); an empty prompt
+    starts from "\\n" when the vocabulary has it, else from a random vocabulary character (seeded).
+    [UNK] is never generated.
 
     Each stream owns its state, so several may run at once; refresh() may be called from another thread
     (e.g. the trainer's): it swaps in a new weight set atomically and running streams keep the old one.
