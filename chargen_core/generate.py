@@ -153,7 +153,7 @@ class Generator:
             logits[0] = -np.inf  # [UNK] is never generated
             np.subtract(logits, logits[logits.argmax()], out=weights)  # argmax+index beats max()
             np.exp(weights, out=weights)  # the model's probabilities times `total`
-            total = float(weights.sum())
+            total = float(np.add.reduce(weights))
             if penalty:
                 scores = penalty.apply(logits[None])[0]
                 idx = sampler.pick_one(scores, np.exp(scores - scores.max()), rng)
