@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from ..config import PRECISIONS, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
+from ..config import PRECISIONS, SCHEDULES, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
 from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_model_flags, given, print_json,
@@ -29,7 +29,7 @@ def add_parser(subparsers):
     p.add_argument("--time-budget", type=float, default=None, metavar="S", help="stop cleanly after S seconds")
     p.add_argument("--batch-size", type=int, default=None, help="global batch size")
     p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate")
-    p.add_argument("--schedule", choices=("cosine", "constant"), default=None, help="learning-rate schedule")
+    p.add_argument("--schedule", choices=SCHEDULES, default=None, help="learning-rate schedule")
     p.add_argument("--clipnorm", type=float, default=None, help="gradient-norm clipping (0: off)")
     p.add_argument("--val-fraction", type=float, default=None, help="validation tail of the text (0.1)")
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help="also checkpoint every N steps")
