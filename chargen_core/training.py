@@ -63,10 +63,10 @@ class Trainer:
         self._emit_fn = on_event
         if _resume is None:
             check_writable(self.run_path)
+        if train_config.seed is not None:  # before any dataset or weight exists, so both are reproducible
+            keras.utils.set_random_seed(train_config.seed)
         self.vocab = _resume.vocab if _resume is not None else Vocab.from_text(corpus.text)
         self.splits = make_datasets(self.vocab.encode(corpus.text), model_config, train_config)
-        if train_config.seed is not None:
-            keras.utils.set_random_seed(train_config.seed)
         self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
         self.state = RunState()
         self.control = Control()
