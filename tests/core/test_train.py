@@ -160,3 +160,15 @@ def test_seed_arch_trains(tmp_path, tiny_text):
     cfg = train_config(epochs=1, steps_per_epoch=3, learning_rate=1e-3, schedule="constant")
     finished = Trainer(corpus, tmp_path / "run", ModelConfig(arch="seed"), cfg).run()
     assert finished.reason == "completed" and math.isfinite(finished.val_loss)
+
+
+def test_schedules():
+    from chargen_core.schedule import FLOOR, Schedule
+
+    assert Schedule(1e-3, kind="constant", warmup_steps=10, planned_steps=100).rate(0) == 1e-3
+    wsd = Schedule(1.0, kind="wsd", warmup_steps=10, planned_steps=100)
+    assert wsd.rate(0) == pytest.approx(0.1) and wsd.rate(9) == pytest.approx(1.0)
+    assert wsd.rate(50) == 1.0 and wsd.rate(100) == pytest.approx(FLOOR)
+    cosine = Schedule(1.0, kind="cosine", warmup_steps=10, planned_steps=100)
+    rates = [cosine.rate(s) for s in range(10, 101)]
+    assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(FLOOR)
