@@ -172,3 +172,19 @@ def test_schedules():
     cosine = Schedule(1.0, kind="cosine", warmup_steps=10, planned_steps=100)
     rates = [cosine.rate(s) for s in range(10, 101)]
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(FLOOR)
+
+
+def test_run_in_a_worker_thread_stops_on_request(corpus, tmp_path):
+    first_batch = threading.Event()
+    events = Recorder(lambda e: isinstance(e, BatchEnded) and first_batch.set())
+    trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=1000), events)
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("finished", trainer.run()))
+    worker.start()
+    assert first_batch.wait(120)
+    weights = trainer.snapshot_weights()  # served by the training thread between batches
+    trainer.request_stop()
+    worker.join(120)
+    assert not worker.is_alive() and result["finished"].reason == "stopped"
+    assert len(weights) == len(trainer.model.get_weights())
+    assert events.of(CheckpointSaved)[-1].kind in ("stop", "epoch")
