@@ -37,10 +37,11 @@ class GenerationResult:
 
 
 def _build_net(weights: Sequence[np.ndarray], cfg: ModelConfig):
+    # [UNK] is never generated: its logit is -inf, from a bias entry, so no step pays for masking it.
     weights = [np.asarray(w, np.float32) for w in weights]
     if cfg.arch == "seed":
-        return SeedWindowModel(weights, SEED_WINDOW)
-    return LstmStack(weights, cfg.layers)
+        return SeedWindowModel(weights, SEED_WINDOW, mask_id=Vocab.UNK_ID)
+    return LstmStack(weights, cfg.layers, mask_id=Vocab.UNK_ID)
 
 
 class Generator:
@@ -120,7 +121,8 @@ class Generator:
         return used, self.notices + notices + self._prompt_ids(prompt, np.random.default_rng(seed))[1]
 
     def probabilities(self, text: str) -> np.ndarray:
-        """Stepped next-char probabilities (len(text), V) after each prefix of text (no masking, no sampling)."""
+        """Stepped next-char probabilities (len(text), V) after each prefix of text, as generation sees them:
+        [UNK] gets 0 and the rest is renormalised."""
         ids = self.vocab.encode(text)
         state = self._net.new_state(1)
         rows = [state.prime(ids[:1]).copy()] if len(ids) else []
@@ -150,7 +152,6 @@ class Generator:
             penalty = RepetitionPenalty(settings.repetition_penalty, 1, self._net.vocab_size, ids)
         weights, nxt = np.empty_like(logits), np.zeros(1, np.int64)
         for n in range(length):
-            logits[0] = -np.inf  # [UNK] is never generated
             np.subtract(logits, logits[logits.argmax()], out=weights)  # argmax+index beats max()
             np.exp(weights, out=weights)  # the model's probabilities times `total`
             total = float(np.add.reduce(weights))

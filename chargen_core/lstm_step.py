@@ -8,13 +8,14 @@ PRIME_CHUNK = 4096
 
 
 def _gate_layout(units: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column order i,f,o,c (Keras stores i,f,c,o) and a 0.5 scale on the sigmoid gates.
+    """Column order o,i,f,g (Keras stores i,f,g,o) and a 0.5 scale on the sigmoid gates.
 
-    sigmoid(x) = 0.5·tanh(x/2) + 0.5, so with i,f,o columns pre-scaled by 0.5 one np.tanh over all
-    4·units pre-activations yields every gate; i,f,o are contiguous so the affine fix-up is one slice.
+    sigmoid(x) = 0.5·tanh(x/2) + 0.5, so with o,i,f columns pre-scaled by 0.5 one np.tanh over all
+    4·units pre-activations yields every gate; o,i,f are contiguous so the affine fix-up is one slice,
+    and [i, f] sits next to [g, c] (see Cell) so both products of the cell update are one multiply.
     """
     u = units
-    order = np.concatenate([np.arange(0, 2 * u), np.arange(3 * u, 4 * u), np.arange(2 * u, 3 * u)])
+    order = np.concatenate([np.arange(3 * u, 4 * u), np.arange(0, 3 * u)])
     scale = np.concatenate([np.full(3 * u, 0.5), np.ones(u)]).astype(np.float32)
     return order, scale
 
@@ -33,27 +34,28 @@ def split_weights(weights: list[np.ndarray], layers: int) -> tuple:
 
 
 class Cell:
-    """Scratch for one batch size: pre-activations z (B, 4u) and its gate views, made once (views cost)."""
+    """One layer's cell for a batch: a buffer [o | i | f | g | c] (B, 5u) whose first 4u are the
+    pre-activations and last u the cell state, with its views made once (making views costs)."""
 
     def __init__(self, batch: int, units: int):
         u = units
-        self.z = np.empty((batch, 4 * u), np.float32)
+        self.buf = np.zeros((batch, 5 * u), np.float32)
+        self.prod = np.empty((batch, 2 * u), np.float32)
         self.tmp = np.empty((batch, u), np.float32)
-        z = self.z
-        self._views = (z[:, : 3 * u], z[:, :u], z[:, u: 2 * u], z[:, 2 * u: 3 * u], z[:, 3 * u:])
+        b = self.buf
+        self.z, self.c = b[:, : 4 * u], b[:, 4 * u:]
+        self._views = (b[:, : 3 * u], b[:, :u], b[:, u: 3 * u], b[:, 3 * u:], self.prod[:, :u], self.prod[:, u:])
 
-    def update(self, c: np.ndarray, h: np.ndarray) -> None:
-        """In place: self.z (scaled pre-activations, i,f,o,c order) -> new c and h (B, u)."""
-        ifo, i, f, o, g = self._views
-        tmp = self.tmp
+    def update(self, h: np.ndarray) -> None:
+        """In place: pre-activations in self.z -> new self.c and h (B, u); seven numpy calls."""
+        oif, o, i_f, g_c, ig, fc = self._views
         np.tanh(self.z, out=self.z)
-        ifo *= 0.5  # 0.5·tanh(x/2) + 0.5 == sigmoid(x): the columns were pre-scaled by 0.5
-        ifo += 0.5
-        c *= f
-        np.multiply(i, g, out=tmp)
-        c += tmp
-        np.tanh(c, out=tmp)
-        np.multiply(o, tmp, out=h)
+        oif *= 0.5  # 0.5·tanh(x/2) + 0.5 == sigmoid(x): the columns were pre-scaled by 0.5
+        oif += 0.5
+        np.multiply(i_f, g_c, out=self.prod)  # [i·g, f·c]
+        np.add(ig, fc, out=self.c)
+        np.tanh(self.c, out=self.tmp)
+        np.multiply(o, self.tmp, out=h)
 
 
 class LstmStack:
@@ -65,7 +67,7 @@ class LstmStack:
     one BLAS call per layer and no bias adds: the recurrent part is kept for the next step.
     """
 
-    def __init__(self, weights: list[np.ndarray], layers: int, *, fuse: bool = True):
+    def __init__(self, weights: list[np.ndarray], layers: int, *, fuse: bool = True, mask_id: int | None = None):
         emb, cells, dense_k, dense_b = split_weights(weights, layers)
         self.layers = layers
         self.units = u = int(cells[0][1].shape[0])
@@ -78,6 +80,8 @@ class LstmStack:
         self.biases = [None] + [_prep(b, order, scale) for _, _, b in cells[1:]]
         self.dense_k = np.array(dense_k, np.float32)  # copies: the caller's arrays may change later
         self.dense_b = np.array(dense_b, np.float32)
+        if mask_id is not None:
+            self.dense_b[mask_id] = -np.inf  # that id gets probability 0 with no per-step work
         nxt = [*self.kernels[1:], self.dense_k]
         nxt_bias = [*self.biases[1:], self.dense_b]
         self.fused = [
@@ -85,13 +89,13 @@ class LstmStack:
             for r, n, b in zip(self.recurrent, nxt, nxt_bias)
         ] if fuse else []
 
-    def run_layer(self, layer: int, x: np.ndarray, h: np.ndarray, c: np.ndarray, out: np.ndarray | None) -> None:
-        """Scan one layer over x (T, 4u) input pre-activations, updating h, c (1, u); hs into out (T, u)."""
-        rec, cell = self.recurrent[layer], Cell(1, self.units)
+    def run_layer(self, layer: int, x: np.ndarray, h: np.ndarray, cell: Cell, out: np.ndarray | None) -> None:
+        """Scan one layer over x (T, 4u) input pre-activations, updating h (1, u) and the cell; hs into out."""
+        rec, z = self.recurrent[layer], cell.z
         for t in range(x.shape[0]):
-            np.matmul(h, rec, out=cell.z)
-            cell.z += x[t]
-            cell.update(c, h)
+            np.matmul(h, rec, out=z)
+            z += x[t]
+            cell.update(h)
             if out is not None:
                 out[t] = h[0]
 
@@ -109,9 +113,8 @@ class LstmState:
         for h1 in self.h1:
             h1[:, u] = 1.0
         self.h = [h1[:, :u] for h1 in self.h1]
-        self.c = [np.zeros((batch, u), np.float32) for _ in range(stack.layers)]
+        self.cells = [Cell(batch, u) for _ in range(stack.layers)]
         self.y = [np.zeros((batch, f.shape[1]), np.float32) for f in stack.fused]
-        self.cell = Cell(batch, u)
         self._rec = [y[:, : 4 * u] for y in self.y]
         self._next = [y[:, 4 * u:] for y in self.y]
         self.logits = self._next[-1]  # a view: the last fused product is the logits
@@ -126,7 +129,7 @@ class LstmState:
             for layer in range(s.layers):
                 last = layer == s.layers - 1
                 hs = None if last else np.empty((len(chunk), s.units), np.float32)
-                s.run_layer(layer, x, self.h[layer], self.c[layer], hs)
+                s.run_layer(layer, x, self.h[layer], self.cells[layer], hs)
                 if not last:
                     x = hs @ s.kernels[layer + 1]
                     x += s.biases[layer + 1]
@@ -136,8 +139,8 @@ class LstmState:
 
     def step(self, ids: np.ndarray) -> np.ndarray:
         """Advance every row by one char (ids: (B,) ints); return the logits (B, V), a reused buffer."""
-        s, cell = self.stack, self.cell
-        z = cell.z
+        s, cells = self.stack, self.cells
+        z = cells[0].z
         if self.batch == 1:
             np.add(self._rec[0], s.table[ids[0]], out=z)
         else:
@@ -145,22 +148,26 @@ class LstmState:
             z += self._rec[0]
         for layer in range(s.layers):
             if layer:
-                np.add(self._rec[layer], self._next[layer - 1], out=z)
-            cell.update(self.c[layer], self.h[layer])
+                np.add(self._rec[layer], self._next[layer - 1], out=cells[layer].z)
+            cells[layer].update(self.h[layer])
             np.matmul(self.h1[layer], s.fused[layer], out=self.y[layer])
         return self.logits
 
     def tile(self, batch: int) -> "LstmState":
         """A new state with every row a copy of row 0 (prime once, then branch)."""
         other = LstmState(self.stack, batch)
-        for mine, theirs in zip(self.h1 + self.c + self.y, other.h1 + other.c + other.y):
+        for mine, theirs in zip(self._rows(), other._rows()):
             theirs[:] = mine[0]
         return other
 
     def reorder(self, rows: slice, parents: np.ndarray) -> None:
         """Rows in `rows` take the state of rows[parents] (beam search picks its survivors)."""
-        for arr in self.h1 + self.c + self.y:
+        for arr in self._rows():
             arr[rows] = arr[rows][parents]
+
+    def _rows(self) -> list[np.ndarray]:
+        """Every per-row state array (c lives in each cell's buffer)."""
+        return self.h1 + [cell.c for cell in self.cells] + self.y
 
 
 class SeedWindowModel:
@@ -169,9 +176,10 @@ class SeedWindowModel:
     It has no carried state: every character re-runs the LSTM over the last `window` ids, as the tutorial did.
     """
 
-    def __init__(self, weights: list[np.ndarray], window: int):
+    def __init__(self, weights: list[np.ndarray], window: int, mask_id: int | None = None):
         self.window = window
-        self.stack = LstmStack(weights, 1, fuse=False)  # same layout; the dense kernel is (window·u, V)
+        # Same layout as LstmStack; the dense kernel is (window·u, V), so nothing is fused.
+        self.stack = LstmStack(weights, 1, fuse=False, mask_id=mask_id)
         self.units = self.stack.units
         self.vocab_size = self.stack.vocab_size
 
@@ -181,13 +189,12 @@ class SeedWindowModel:
         batch = windows.shape[0]
         x = s.table[windows]  # (B, W, 4u) scratch
         h = np.zeros((batch, u), np.float32)
-        c = np.zeros((batch, u), np.float32)
         hs = np.empty((batch, self.window, u), np.float32)
         cell = Cell(batch, u)
         for t in range(self.window):
             np.matmul(h, s.recurrent[0], out=cell.z)
             cell.z += x[:, t]
-            cell.update(c, h)
+            cell.update(h)
             hs[:, t] = h
         out = hs.reshape(batch, -1) @ s.dense_k
         out += s.dense_b

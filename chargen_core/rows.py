@@ -71,7 +71,6 @@ class RowEngine:
         logits = np.repeat(self.first_logits, self.batch, axis=0)
         ids = np.zeros(self.batch, np.int64)
         for n in range(length):
-            logits[:, 0] = -np.inf  # [UNK] is never generated
             probs = softmax(logits)
             scores = self.penalty.apply(logits) if self.penalty else logits
             # Each sampled row has its own strategy: the batch-1 path per row, on weights with max 1.
