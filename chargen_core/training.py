@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from pathlib import Path
 
@@ -63,11 +64,12 @@ class Trainer:
         self._emit_fn = on_event
         if _resume is None:
             check_writable(self.run_path)
+        # First: multi-worker strategies must exist before any other TensorFlow op.
+        self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
         if train_config.seed is not None:  # before any dataset or weight exists, so both are reproducible
             keras.utils.set_random_seed(train_config.seed)
         self.vocab = _resume.vocab if _resume is not None else Vocab.from_text(corpus.text)
         self.splits = make_datasets(self.vocab.encode(corpus.text), model_config, train_config)
-        self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
         self.state = RunState()
         self.control = Control()
         self._run = _resume
@@ -196,7 +198,9 @@ class Trainer:
         train_seconds = state.elapsed()
         reason = state.reason or "completed"
         if reason in ("stopped", "time_budget") and writer.saved_step != state.global_step:
-            writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step)
+            improved = reason == "time_budget" and self._final_validation()
+            writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step,
+                        val_loss=state.val_loss if improved else None, best=improved)
         if writer.is_chief:
             run.write_state(status=reason, epochs_done=state.epochs_done, global_step=state.global_step,
                             best_val_loss=state.best_val_loss)
@@ -207,6 +211,21 @@ class Trainer:
         )
         self._emit(finished)
         return finished
+
+    def _final_validation(self) -> bool:
+        """After a budget stop mid-epoch, score the final weights (a user stop skips this to stay quick).
+
+        Returns True when they beat the best so far, so best.keras follows the model the budget bought.
+        """
+        state = self.state
+        loss = float(self.model.evaluate(self.splits.val, verbose=0, return_dict=True)["loss"])
+        if not math.isfinite(loss):
+            return False
+        state.val_loss, state.val_bpc = loss, loss / math.log(2)
+        if state.best_val_loss is None or loss < state.best_val_loss:
+            state.best_val_loss = loss
+            return True
+        return False
 
     def _previewer(self):
         if self.train_config.preview_length <= 0:

@@ -114,9 +114,12 @@ def test_time_budget_stops_cleanly(corpus, tmp_path):
     trainer = Trainer(corpus, tmp_path / "run", MODEL, train_config(epochs=1000, time_budget=0.5))
     finished = trainer.run()
     assert finished.reason == "time_budget" and finished.steps < 1000 * 4
+    assert finished.val_loss is not None and math.isfinite(finished.val_loss)  # the final weights were scored
     run = RunDir.open(tmp_path / "run")
     _, manifest, _ = run.load_checkpoint("last")
     assert manifest.global_step == finished.steps
+    _, best, _ = run.load_checkpoint("best")
+    assert best.val_loss == pytest.approx(finished.best_val_loss)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(corpus, tmp_path):
