@@ -204,7 +204,7 @@ class TrainingCallback(keras.callbacks.Callback):
         if state.global_step > state.session_start_step + 1:  # the first batch includes graph tracing
             state.targets += self.targets_per_step
             state.batch_seconds += seconds
-        self._recent.append((seconds, self.targets_per_step))
+            self._recent.append((seconds, self.targets_per_step))
         window = sum(s for s, _ in self._recent)
         rate = sum(t for _, t in self._recent) / window if window > 0 else 0.0
         epoch = state.epochs_done
