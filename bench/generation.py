@@ -64,7 +64,7 @@ def bench_generator(gen: Generator, prompt: str, length: int, repeats: int) -> d
     wall, cpu = timed(lambda: run(default, 1, prompt), repeats)
     out.update(first_char_ms=wall * 1000, cpu_first_char_ms=cpu * 1000)
     compare_length = max(length // 10, 50)
-    wall, cpu = timed(lambda: gen.compare(prompt[:40], compare_length, seed=0))
+    wall, cpu = timed(lambda: gen.compare(prompt[:40], compare_length, seed=0), repeats)
     out.update({f"compare_{k}": v for k, v in rates(12 * compare_length, wall, cpu).items()})
     return out
 
