@@ -168,19 +168,22 @@ class TopKSampler(Sampler):
 
 class TopPSampler(Sampler):
     def pick(self, logits, probs, rng):
-        order, ranked = self._nucleus(self._tempered(logits, probs), axis=1)
+        weights = self._tempered(logits, probs)
+        order = (-weights).argsort(axis=1)
+        ranked = np.take_along_axis(weights, order, axis=1)
+        before = np.add.accumulate(ranked, axis=1) - ranked  # mass of the strictly more likely characters
+        total = ranked.sum(axis=1, keepdims=True)
+        ranked = np.where(before < self.settings.p * total, ranked, 0.0)  # the top one is always kept
         return order[np.arange(len(order)), draw(ranked, rng.random(len(logits)))]
 
     def pick_one(self, logits, weights, rng):
-        order, ranked = self._nucleus(self._tempered_one(weights), axis=0)
-        return int(order[draw_one(ranked, rng)])
-
-    def _nucleus(self, weights, axis):
-        order = (-weights).argsort(axis=axis)
-        ranked = np.take_along_axis(weights, order, axis=axis)
-        total = ranked.sum(axis=axis, keepdims=True)
-        before = np.add.accumulate(ranked, axis=axis) - ranked  # mass of the strictly more likely characters
-        return order, np.where(before < self.settings.p * total, ranked, 0.0)  # the top one is always kept
+        weights = self._tempered_one(weights)
+        order = (-weights).argsort()
+        cdf = np.add.accumulate(weights[order])
+        # Rank r is kept when the mass before it is < p·total: a count of cdf entries below p·total, plus one.
+        keep = min(int(cdf.searchsorted(self.settings.p * cdf[-1])) + 1, len(cdf))
+        pick = int(cdf[:keep].searchsorted(rng.random() * cdf[keep - 1], "right"))
+        return int(order[min(pick, keep - 1)])
 
 
 class MinPSampler(Sampler):
