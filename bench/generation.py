@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from chargen_core.config import ModelConfig  # noqa: E402
 from chargen_core.generate import Generator  # noqa: E402
 from chargen_core.model import build_model  # noqa: E402
-from chargen_core.sampling import SamplerSettings  # noqa: E402
+from chargen_core.sampling import STRATEGIES, SamplerSettings  # noqa: E402
 from chargen_core.tutorial import tutorial_loop  # noqa: E402
 from chargen_core.vocab import Vocab  # noqa: E402
 
@@ -66,6 +66,17 @@ def bench_generator(gen: Generator, prompt: str, length: int, repeats: int) -> d
     compare_length = max(length // 10, 50)
     wall, cpu = timed(lambda: gen.compare(prompt[:40], compare_length, seed=0), repeats)
     out.update({f"compare_{k}": v for k, v in rates(12 * compare_length, wall, cpu).items()})
+    return out
+
+
+def bench_strategies(gen: Generator, prompt: str, length: int, repeats: int) -> dict:
+    """Best chars/s (wall) of each strategy at batch 1, with its default settings."""
+    out = {}
+    for strategy in STRATEGIES:
+        def run():
+            for _ in gen.stream(prompt, SamplerSettings(strategy), length, seed=0):
+                pass
+        out[strategy] = length / timed(run, repeats)[0]
     return out
 
 
@@ -143,6 +154,7 @@ def main() -> int:
 
     fast = bench_generator(gen, prompt, args.length, args.repeats)
     seed_fast = bench_generator(seed_gen, prompt, max(args.length // 10, 100), args.repeats)
+    strategies = bench_strategies(gen, prompt[:40], args.length, args.repeats)
     tutorial = bench_tutorial(seed_model, gen.vocab, prompt, args.tutorial_chars)
     tf_step = bench_tf_step(gen)
     ratio = fast["chars_per_second"] / tutorial["chars_per_second"]
@@ -161,9 +173,10 @@ def main() -> int:
               f"{r.get('greedy_chars_per_second', 0):8,.0f} {r['first_char_ms']:7.1f} {r['cpu_first_char_ms']:7.1f} "
               f"{r.get('compare_chars_per_second', 0):8,.0f} {r.get('compare_cpu_chars_per_second', 0):8,.0f}")
     print(f"{'compiled tf.function step (XLA)':36s} {tf_step:9,.0f}  (steps/s wall: step + argmax only)")
+    print("per strategy (chars/s wall, batch 1): " + ", ".join(f"{k} {v:,.0f}" for k, v in strategies.items()))
     print(f"speed-up over the tutorial loop: {ratio:,.0f}x wall, {cpu_ratio:,.0f}x cpu")
     if args.json:
-        print(json.dumps({"model": label, "fast": fast, "seed_fast": seed_fast, "tutorial": tutorial,
+        print(json.dumps({"model": label, "fast": fast, "seed_fast": seed_fast, "tutorial": tutorial, "strategies": strategies,
                           "tf_step_per_second": tf_step, "speedup": ratio, "cpu_speedup": cpu_ratio}))
     return 0
 
