@@ -7,7 +7,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .beam import BeamSearch
-from .sampling import RepetitionPenalty, SamplerSettings, log_softmax, make_sampler, softmax
+from .sampling import RepetitionPenalty, Sampler, SamplerSettings, log_softmax, make_sampler, softmax
 
 CANDIDATES = 5
 
@@ -46,7 +46,7 @@ class RowEngine:
     def __init__(self, net, prompt_ids: np.ndarray, settings: Sequence[SamplerSettings], chars: Sequence[str],
                  rng: np.random.Generator):
         self.chars, self.rng = chars, rng
-        self.samplers: list[tuple[int, int, object]] = []  # (entry, row, sampler)
+        self.samplers: list[tuple[int, int, Sampler]] = []  # (entry, row, sampler)
         self.beams: list[_Beam] = []
         row = 0
         for entry, s in enumerate(settings):
