@@ -1,6 +1,6 @@
 """Generation speed: the stepped numpy generator vs the tutorial's model.predict loop, side by side.
 
-    python bench/generation.py [--run RUN_DIR] [--units 512] [--layers 1] [--length 2000] [--json]
+    python bench/generation.py [--run RUN_DIR] [--units 512] [--layers 1] [--embedding-dim 64] [--json]
 
 Prints chars/s at batch 1, time to the first char after a 1,000-char prompt, compare-mode chars/s (all 12
 strategies together), a compiled tf.function step for reference, and the speed-up over the tutorial.
@@ -140,6 +140,7 @@ def main() -> int:
     parser.add_argument("--run", help="a run directory to benchmark instead of a fresh default model")
     parser.add_argument("--units", type=int, default=None, help="units of the fresh model (ModelConfig default)")
     parser.add_argument("--layers", type=int, default=None, help="layers of the fresh model (ModelConfig default)")
+    parser.add_argument("--embedding-dim", type=int, default=None, help="embedding width of the fresh model")
     parser.add_argument("--length", type=int, default=2000, help="chars per timed generation")
     parser.add_argument("--prompt-chars", type=int, default=1000, help="prompt length for time to first char")
     parser.add_argument("--tutorial-chars", type=int, default=60, help="chars timed for the tutorial loop")
@@ -157,7 +158,7 @@ def main() -> int:
         gen = Generator.from_model(model, run.vocab, run.model_config, run.corpus_config.standardize)
         label = f"run {args.run}"
     else:
-        given = {k: v for k, v in (("units", args.units), ("layers", args.layers)) if v is not None}
+        given = {k: getattr(args, k) for k in ("units", "layers", "embedding_dim") if getattr(args, k) is not None}
         cfg = ModelConfig(**given)
         vocab = Vocab.from_text(text)
         model = build_model(cfg, vocab.size)
