@@ -73,14 +73,8 @@ class RowEngine:
         for n in range(length):
             probs = softmax(logits)
             scores = self.penalty.apply(logits) if self.penalty else logits
-            # Each sampled row has its own strategy: the batch-1 path per row, on weights with max 1.
-            weights = np.exp(scores - scores.max(axis=1, keepdims=True))
-            top = np.argsort(probs, axis=1)[:, : -CANDIDATES - 2: -1]  # one sort for every row's candidates
-            top_p = np.take_along_axis(probs, top, axis=1).tolist()
-            for entry, row, sampler in self.samplers:
-                idx = ids[row] = sampler.pick_one(scores[row], weights[row], self.rng)
-                candidates = tuple((self.chars[i], p) for i, p in zip(top[row].tolist(), top_p[row]) if i)
-                yield entry, GeneratedChar(self.chars[idx], float(probs[row, idx]), candidates[:CANDIDATES])
+            if self.samplers:
+                yield from self._sample_step(scores, probs, ids)
             for beam in self.beams:
                 yield from self._beam_step(beam, scores, probs, ids)
             if n + 1 < length:
@@ -89,6 +83,16 @@ class RowEngine:
                 logits = self.state.step(ids)
         for beam in self.beams:
             yield from self._emit(beam, beam.search.finish())
+
+    def _sample_step(self, scores: np.ndarray, probs: np.ndarray, ids: np.ndarray):
+        # Each sampled row has its own strategy: the batch-1 path per row, on weights with max 1.
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        top = np.argsort(probs, axis=1)[:, : -CANDIDATES - 2: -1]  # one sort for every row's candidates
+        top_p = np.take_along_axis(probs, top, axis=1).tolist()
+        for entry, row, sampler in self.samplers:
+            idx = ids[row] = sampler.pick_one(scores[row], weights[row], self.rng)
+            candidates = tuple((self.chars[i], p) for i, p in zip(top[row].tolist(), top_p[row]) if i)
+            yield entry, GeneratedChar(self.chars[idx], float(probs[row, idx]), candidates[:CANDIDATES])
 
     def _beam_step(self, beam: _Beam, scores: np.ndarray, probs: np.ndarray, ids: np.ndarray):
         logp = log_softmax(scores[beam.rows])  # -inf where [UNK] is
