@@ -11,6 +11,9 @@ from .messages import CandidatesReady, CompareDone, Failed, GenerationDone
 from .stream import StreamBuffer
 
 COMPARE_LENGTH = 120  # characters per setting in compare mode: 12 settings must finish in seconds
+# Sampling is CPU-bound Python that holds the GIL; resting briefly every few ms leaves the UI thread whole
+# windows to handle keys and draw in, instead of fighting for the GIL at every event-loop step.
+WORK_SLICE, REST = 0.004, 0.001
 
 
 def one_line(exc: BaseException) -> str:
@@ -65,7 +68,11 @@ class GenerationControl:
                 prepared = generator.prepare_prompt(prompt)
                 if getattr(prepared, "unknown", ""):
                     notices = (f"not in the vocabulary, dropped: {prepared.unknown!r}",)
+                rest_at = time.perf_counter() + WORK_SLICE
                 for item in generator.stream(prompt, sampler, length, seed):
+                    if time.perf_counter() >= rest_at:
+                        time.sleep(REST)
+                        rest_at = time.perf_counter() + WORK_SLICE
                     if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token,
                                                                   lambda: worker.is_cancelled):
                         break

@@ -1,6 +1,7 @@
 """What the app needs from chargen_core, behind one object so tests can hand the app fakes instead."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,16 @@ class ServicesAPI(Protocol):
     def sampler_settings(self, settings: GenSettings, vocab_size: int) -> tuple[Any, list[str]]: ...
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_tensorflow() -> None:
+    """Import TensorFlow once, under a lock: two worker threads importing it at once leave it half-initialised."""
+    with _IMPORT_LOCK:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+
 def new_run_path(root: Path, corpus_name: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in corpus_name)[:40] or "corpus"
     return root / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -50,8 +61,9 @@ class Services:
         self.train_config = train_config
 
     def device(self) -> str:
-        from chargen_core.distribute import describe_device
+        import_tensorflow()
         import tensorflow as tf
+        from chargen_core.distribute import describe_device
 
         return describe_device(tf.config.list_physical_devices("GPU"))
 
@@ -62,6 +74,7 @@ class Services:
         return path if (path / "config.json").is_file() else None
 
     def open_run(self, path: Path) -> tuple[RunInfo, Any]:
+        import_tensorflow()
         from chargen_core.generate import Generator
         from chargen_core.runs import RunDir, default_run_path
 
@@ -79,11 +92,13 @@ class Services:
         return info, generator
 
     def load_corpus(self, source: str, standardize: str = "none") -> Any:
+        import_tensorflow()  # corpus loading may fetch URLs through keras
         from chargen_core.corpus import load_corpus
 
         return load_corpus(source, standardize=standardize)
 
     def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any:
+        import_tensorflow()
         from chargen_core.config import ModelConfig, TrainConfig
         from chargen_core.training import Trainer
 
@@ -91,6 +106,7 @@ class Services:
         return Trainer(corpus, run_path, model_config, self.train_config or TrainConfig(), on_event=on_event)
 
     def resume_trainer(self, run_path: Path, on_event: Callable) -> Any:
+        import_tensorflow()
         from chargen_core.runs import RunDir
         from chargen_core.training import Trainer
 
@@ -100,6 +116,7 @@ class Services:
         return Trainer.resume(run_path, on_event=on_event, epochs=epochs)
 
     def generator_from_trainer(self, trainer: Any) -> Any:
+        import_tensorflow()
         from chargen_core.generate import Generator
 
         generator = Generator.from_model(trainer.model, trainer.vocab, trainer.model_config,

@@ -14,7 +14,8 @@ from tui_fakes import FakeServices
 @pytest.fixture
 def steady_clock(monkeypatch):
     ticks = itertools.count()
-    monkeypatch.setattr(tui.generation, "time", SimpleNamespace(perf_counter=lambda: next(ticks) * 0.5))
+    fake = SimpleNamespace(perf_counter=lambda: next(ticks) * 0.5, sleep=lambda s: None)
+    monkeypatch.setattr(tui.generation, "time", fake)
 
 
 def app_with_output(tmp_path) -> ChargenApp:

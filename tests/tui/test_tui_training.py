@@ -9,14 +9,28 @@ from tui.services import Services
 from tui_fakes import FakeGenerator
 
 
+class CountingGenerator(FakeGenerator):
+    """Notes how many training batches had ended when its stream began and when it ended."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.01)
+        self.pump = None
+        self.batches_seen: list[int] = []
+
+    def stream(self, prompt, settings, length, seed=None):
+        self.batches_seen.append(self.pump.batches)
+        yield from super().stream(prompt, settings, length, seed)
+        self.batches_seen.append(self.pump.batches)
+
+
 class TinyServices(Services):
     """The real services, except the opening model is a slow fake so a stream runs throughout training."""
 
     def __init__(self) -> None:
         super().__init__(ModelConfig(embedding_dim=8, units=16, seq_len=20),
-                         TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, checkpoint_every=0,
+                         TrainConfig(epochs=2, batch_size=8, steps_per_epoch=8, checkpoint_every=0,
                                      preview_length=20, seed=1, warmup_steps=1))
-        self.fake = FakeGenerator(delay=0.003)
+        self.fake = CountingGenerator()
 
     def default_run(self):
         return None
@@ -33,13 +47,17 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
         await wait_for(pilot, lambda: screen.corpus is not None, timeout=30)
         screen.live.replace(services.fake)  # stands in for the bundled model until training makes one
         screen.vocab_size = 30
+        services.fake.pump = screen.train.pump
+        await pilot.press(*"the ")
         await pilot.press("f2")
-        await pilot.press(*"the ", "enter")
-        await wait_for(pilot, lambda: screen.gen.busy)
+        await wait_for(pilot, lambda: screen.train.pump.batches >= 1, timeout=60)
+        await pilot.press("enter")
         await wait_for(pilot, lambda: screen.state in ("done", "failed"), timeout=90)
         assert screen.state == "done", [n.message for n in app._notifications]
         await wait_for(pilot, lambda: not screen.gen.busy, timeout=30)
         assert "› the" in screen.view.text and len(services.fake.calls) == 1
+        first, last = services.fake.batches_seen
+        assert last > first, "training made no progress while the generation streamed"
         pane = screen.pane
         assert "epoch 2:" in str(pane.query_one("#preview").render())
         assert pane.query_one("#curve").val and pane.query_one("#curve").train

@@ -118,3 +118,20 @@ def test_loss_curve_plot_shapes():
     assert grid[0][0] and grid[1][3]  # starts top-left, ends bottom-right
     text = render_curve([3.0, 2.0, 1.0], [2.5], width=20, height=3).plain
     assert "3.00" in text and "1.00" in text and len(text.splitlines()) == 3
+
+
+def test_core_subcommands_never_import_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys; from tui.__main__ import main; rc = main(['--version']); "
+            "print('TEXTUAL', 'textual' in sys.modules, rc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "TEXTUAL False 0" in out.stdout, out.stderr[-500:]
+
+
+def test_app_arguments():
+    from tui.__main__ import parse_app_args
+
+    args = parse_app_args(["--run", "r", "--corpus", "nietzsche"])
+    assert str(args.run) == "r" and args.corpus == "nietzsche"

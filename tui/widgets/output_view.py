@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -27,6 +28,12 @@ def prob_style(prob: float) -> int:
     return PROB_STYLES[-1]
 
 
+def prob_styles(probs: list[float]) -> bytes:
+    """prob_style for a whole frame of characters at once (numpy: a frame may carry thousands)."""
+    below = np.searchsorted(-np.asarray(PROB_EDGES), -np.asarray(probs, dtype=np.float64), side="left")
+    return (below + PROB_STYLES[0]).astype(np.uint8).tobytes()
+
+
 def _clean(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\n" else ("    " if c == "\t" else "·") for c in text)
 
@@ -34,12 +41,13 @@ def _clean(text: str) -> str:
 class Paragraph:
     """One logical line: text, a style id per char, and where its rows start at the current width."""
 
-    __slots__ = ("text", "styles", "starts")
+    __slots__ = ("text", "styles", "starts", "strips")
 
     def __init__(self, text: str = "", style: int = TEXT) -> None:
         self.text = text
         self.styles = bytearray([style]) * len(text)
         self.starts = [0]
+        self.strips: dict[tuple[int, int, bool], list] = {}  # finished rows' segments: scrolling redraws them
 
     @property
     def rows(self) -> int:
@@ -58,12 +66,28 @@ class Paragraph:
             cut = text.rfind(" ", pos, end + 1)
             pos = cut + 1 if cut > pos else end
             starts.append(pos)
+        if len(starts) < len(self.starts) or from_row == 0:
+            self.strips.clear()
         self.starts = starts
 
-    def row(self, i: int) -> tuple[str, bytes]:
+    def segments(self, i: int, base: Style) -> list[Segment]:
+        """Segments of row i; cached per (start, end), which identifies a row's content since text only grows."""
         a = self.starts[i]
         b = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        return self.text[a:b], self.styles[a:b]
+        key = (a, b, id(base))
+        cached = self.strips.get(key)
+        if cached is None:
+            text, styles = self.text[a:b], self.styles[a:b]
+            cached, start = [], 0
+            for j in range(1, len(text) + 1):
+                if j == len(text) or styles[j] != styles[start]:
+                    cached.append(Segment(text[start:j], base + STYLES[styles[start]]))
+                    start = j
+            if i + 1 < len(self.starts):
+                if len(self.strips) > 512:
+                    self.strips.clear()
+                self.strips[key] = cached  # the open last row changes every frame: not worth keeping
+        return cached
 
 
 class OutputView(ScrollView, can_focus=True):
@@ -118,7 +142,7 @@ class OutputView(ScrollView, can_focus=True):
         at_end = self._at_end()
         text = _clean(text) if not text.isprintable() else text
         if self.colour and probs is not None and len(probs) == len(text):
-            styles = bytes(prob_style(p) for p in probs)
+            styles = prob_styles(probs)
         else:
             styles = bytes([TEXT]) * len(text)
         pos = 0
@@ -189,7 +213,15 @@ class OutputView(ScrollView, can_focus=True):
             self._follow = True  # back at the end: follow again
 
     def _changed(self, follow: bool) -> None:
-        self.virtual_size = Size(self._width, self._rows)
+        size = Size(self._width, self._rows)
+        if size != self.virtual_size:
+            # Setting virtual_size normally reflows the whole screen; a growing stream only needs this widget
+            # and its scrollbar redrawn, so skip the layout unless the scrollbar appears or goes.
+            had_bar = self.show_vertical_scrollbar
+            self.set_reactive(OutputView.virtual_size, size)
+            self._scroll_update(size)
+            if self.show_vertical_scrollbar != had_bar:
+                self.refresh(layout=True)
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
@@ -210,10 +242,4 @@ class OutputView(ScrollView, can_focus=True):
         if y >= self._rows:
             return Strip.blank(width, base)
         i = bisect_right(self._prefix, y) - 1
-        text, styles = self._paras[i].row(y - self._prefix[i])
-        segments, start = [], 0
-        for j in range(1, len(text) + 1):
-            if j == len(text) or styles[j] != styles[start]:
-                segments.append(Segment(text[start:j], base + STYLES[styles[start]]))
-                start = j
-        return Strip(segments).crop_extend(0, width, base)
+        return Strip(self._paras[i].segments(y - self._prefix[i], base)).crop_extend(0, width, base)

@@ -1,0 +1,163 @@
+"""UI responsiveness of the Textual app, headless, with real training running in its worker thread.
+
+    python bench/ui_latency.py [--presses 60] [--units 256] [--stream-chars 1000000] [--screenshot assets/screenshot.svg]
+
+Prints keypress → screen-updated latency (p50/p95/max) while training runs on Nietzsche (and while a
+generation streams too), stream frames drawn per second, and memory after streaming 1,000,000 characters
+(a fast fake generator feeds that stream: it measures the UI's buffering, not the model). Target: p95 ≤ 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tui")]
+
+from chargen_core.config import ModelConfig, TrainConfig  # noqa: E402
+from tui.app import ChargenApp  # noqa: E402
+from tui.services import Services  # noqa: E402
+from tui.widgets.status_line import StatusLine  # noqa: E402
+from tui_fakes import FakeGenerator  # noqa: E402
+
+NIETZSCHE = ROOT.parent / "shared/corpora/nietzsche.txt"
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+class BenchServices(Services):
+    """Real services; the opening model is the bundled one when present, otherwise a stand-in."""
+
+    def __init__(self, units: int) -> None:
+        super().__init__(ModelConfig(units=units, embedding_dim=64, seq_len=100),
+                         TrainConfig(epochs=20, batch_size=64, checkpoint_every=0, preview_length=80))
+
+    def open_run(self, path):
+        return super().open_run(path)
+
+
+async def wait(pilot, condition, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline or pilot.app.main_screen.state == "failed":
+            notes = "; ".join(n.message for n in pilot.app._notifications)
+            raise SystemExit(f"benchmark stopped (state {pilot.app.main_screen.state}): {notes}")
+        await asyncio.sleep(0.01)  # not pilot.pause(): that waits for an idle CPU, which training never allows
+
+
+def count_frames(app) -> list[float]:
+    """Timestamps of every screen update the app sends to its (headless) terminal."""
+    stamps: list[float] = []
+    display = app._display
+
+    def recorded(screen, renderable):
+        if renderable is not None:
+            stamps.append(time.perf_counter())
+        return display(screen, renderable)
+
+    app._display = recorded
+    return stamps
+
+
+async def keypress_latency(app, frames: list[float], presses: int) -> list[float]:
+    """Send ↑/↓ as the terminal would; time until the status line shows the new T and a frame is drawn."""
+    from textual import events
+
+    screen, out = app.main_screen, []
+    status = screen.query_one(StatusLine)
+    for i in range(presses):
+        key, before = ("up" if i % 2 == 0 else "down"), screen.settings.temperature
+        expected = f"T={round(before + (0.1 if key == 'up' else -0.1), 2):.2f}"
+        start = time.perf_counter()
+        app._driver.send_message(events.Key(key, None))
+        while expected not in str(status.render()):
+            await asyncio.sleep(0.0005)
+        changed = time.perf_counter()
+        while not frames or frames[-1] < changed:
+            await asyncio.sleep(0.0005)
+        out.append((next(t for t in frames if t >= changed) - start) * 1000)
+        await asyncio.sleep(0.05)
+    return out
+
+
+def report(label: str, ms: list[float]) -> None:
+    print(f"{label:<44} n={len(ms):<4} p50={statistics.median(ms):6.1f} ms  p95={pct(ms, 0.95):6.1f} ms  "
+          f"max={max(ms):6.1f} ms")
+
+
+async def run(args) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="chargen-bench-"))
+    services = BenchServices(args.units)
+    app = ChargenApp(services, corpus_source=str(NIETZSCHE), config_dir=tmp, export_dir=tmp, run_root=tmp / "runs")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.main_screen
+        await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
+        if not screen.live.ready:
+            print("(no bundled model yet: a fake generator stands in until training makes one)")
+            screen.live.replace(FakeGenerator(delay=0.002))
+            screen.vocab_size = 60
+        screen.action_train_start()
+        await wait(pilot, lambda: screen.train.pump.batches >= 3)
+        print(f"training {screen.train.trainer.model_config.units}-unit LSTM on {NIETZSCHE.name} in the worker; "
+              f"device {screen.device}")
+        frames = count_frames(app)
+        report("keypress → screen updated (training)", await keypress_latency(app, frames, args.presses))
+
+        screen.settings = screen.settings.__class__(length=20_000)  # the stream outlasts the measurement
+        screen.generate("The ")
+        await wait(pilot, lambda: screen.gen.busy)
+        report("keypress → screen updated (training+stream)", await keypress_latency(app, frames, args.presses))
+        await wait(pilot, lambda: screen.train.pump.batches >= 110, timeout=args.wait_refresh)
+        screen.settings = screen.settings.__class__(length=800)
+        screen.generate("Man is ")
+        await asyncio.sleep(3.0)
+        app.save_screenshot(filename=Path(args.screenshot).name, path=str(Path(args.screenshot).parent))
+        print(f"screenshot saved to {args.screenshot}; training steps so far {screen.train.pump.batches}")
+        screen.action_train_stop()
+        await wait(pilot, lambda: not screen.train.running)
+
+        # 1,000,000 chars through the stream buffer and the view, from a fast fake generator.
+        screen.live.replace(FakeGenerator())
+        screen.settings = screen.settings.__class__(length=args.stream_chars)
+        screen.view.clear()
+        base, appends0, drawn0, start = rss_mb(), screen.view.frames, len(frames), time.perf_counter()
+        screen.generate("x")
+        await wait(pilot, lambda: not screen.gen.busy and screen.buffer.pending == 0)
+        seconds = time.perf_counter() - start
+        print(f"streamed {args.stream_chars:,} chars in {seconds:.1f} s ({args.stream_chars / seconds:,.0f} chars/s): "
+              f"{(len(frames) - drawn0) / seconds:.1f} screen updates/s, "
+              f"{(screen.view.frames - appends0) / seconds:.1f} stream flushes/s (cap 30)")
+        print(f"memory: RSS {base:.0f} MB before, {rss_mb():.0f} MB after (+{rss_mb() - base:.0f} MB); "
+              f"view keeps {screen.view.total_chars:,} chars, transcript keeps "
+              f"{sum(len(''.join(e.output)) for e in screen.transcript.exchanges):,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--stream-chars", type=int, default=1_000_000)
+    parser.add_argument("--wait-refresh", type=float, default=300, help="seconds to wait for the trained model")
+    parser.add_argument("--screenshot", default=str(ROOT / "assets" / "screenshot.svg"))
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
