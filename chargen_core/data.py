@@ -36,11 +36,11 @@ def count_windows(n_ids: int, window: int = SEED_WINDOW, step: int = SEED_STEP) 
 
 
 def _finish(ds: tf.data.Dataset, n: int, batch_size: int, shuffle: bool, seed: int | None) -> tf.data.Dataset:
-    if shuffle:
-        ds = ds.shuffle(min(n, 50_000), seed=seed, reshuffle_each_iteration=True)
+    if not shuffle:  # evaluation: every sequence counts, the last batch may be short
+        return ds.batch(batch_size)
+    ds = ds.shuffle(min(n, 50_000), seed=seed, reshuffle_each_iteration=True)
     # Fixed batch shapes when there is enough data (stable graphs, cuDNN); a short corpus keeps its remainder.
-    ds = ds.batch(batch_size, drop_remainder=n >= batch_size)
-    return ds
+    return ds.batch(batch_size, drop_remainder=n >= batch_size)
 
 
 def sequence_dataset(

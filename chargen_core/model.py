@@ -1,12 +1,15 @@
 """Model builders: the default sequence LSTM (logits at every step) and the tutorial's window model."""
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
 
 from .config import SEED_EMBEDDING, SEED_UNITS, SEED_WINDOW, ModelConfig
 
+if TYPE_CHECKING:  # keras loads TensorFlow: only the builders pay for it, not count_params
+    import keras
 
-def build_model(cfg: ModelConfig, vocab_size: int) -> keras.Model:
+
+def build_model(cfg: ModelConfig, vocab_size: int) -> "keras.Model":
     """An uncompiled Keras model for cfg.arch over a vocabulary of vocab_size ids."""
     cfg.validate()
     if cfg.arch == "seed":
@@ -14,7 +17,9 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> keras.Model:
     return _build_lstm(cfg, vocab_size)
 
 
-def _build_lstm(cfg: ModelConfig, vocab_size: int) -> keras.Model:
+def _build_lstm(cfg: ModelConfig, vocab_size: int) -> "keras.Model":
+    import keras
+
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(vocab_size, cfg.embedding_dim, name="embedding")(ids)
     for i in range(cfg.layers):
@@ -27,8 +32,10 @@ def _build_lstm(cfg: ModelConfig, vocab_size: int) -> keras.Model:
     return keras.Model(ids, logits, name="chargen_lstm")
 
 
-def _build_seed(vocab_size: int) -> keras.Model:
+def _build_seed(vocab_size: int) -> "keras.Model":
     """The tutorial's model, layer for layer: Embedding(16) → Dropout(0.5) → LSTM(128) → Flatten → softmax."""
+    import keras
+
     ids = keras.Input(shape=(SEED_WINDOW,), dtype="int32", name="ids")
     x = keras.layers.Embedding(vocab_size, SEED_EMBEDDING, name="embedding")(ids)
     x = keras.layers.Dropout(0.5, name="dropout")(x)
