@@ -114,10 +114,11 @@ def test_keymap_overrides_and_problems(tmp_path):
 
 def test_loss_curve_plot_shapes():
     assert resample([1.0, 3.0], 3) == [1.0, 2.0, 3.0]
-    grid = plot([3.0, 2.0, 1.0], width=4, height=2, lo=1.0, hi=3.0)
-    assert grid[0][0] and grid[1][3]  # starts top-left, ends bottom-right
-    text = render_curve([3.0, 2.0, 1.0], [2.5], width=20, height=3).plain
+    grid = plot([(0, 3.0), (5, 2.0), (10, 1.0)], width=4, height=2, x_range=(0, 10), lo=1.0, hi=3.0)
+    assert grid[0][0] and grid[1][3] and all(any(row[c] for row in grid) for c in range(4))  # a joined line
+    text = render_curve([(0, 3.0), (1, 2.0), (2, 1.0)], [(2, 2.5)], width=20, height=3).plain
     assert "3.00" in text and "1.00" in text and len(text.splitlines()) == 3
+    assert "no loss yet" in render_curve([], [], 20, 3).plain
 
 
 def test_core_subcommands_never_import_textual():

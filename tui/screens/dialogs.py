@@ -5,7 +5,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -42,15 +42,20 @@ class HelpScreen(ModalScreen[None]):
 
 
 class ConfirmQuit(ModalScreen[bool]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmQuit") + "ConfirmQuit Button { margin: 1 1 0 0; }"
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmQuit") + """
+    ConfirmQuit > Vertical { width: 48; }
+    ConfirmQuit Horizontal { height: auto; }
+    ConfirmQuit Button { margin: 1 1 0 0; }
+    """
     BINDINGS = [Binding("y,enter", "answer(True)", "Quit", id="quit.yes"),
                 Binding("n,escape", "answer(False)", "Stay", id="quit.no")]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Training is running. Stop it (a checkpoint is saved) and quit?")
-            yield Button("Quit (y)", id="yes", variant="error")
-            yield Button("Stay (n)", id="no")
+            with Horizontal():
+                yield Button("Quit (y)", id="yes", variant="error")
+                yield Button("Stay (n)", id="no")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

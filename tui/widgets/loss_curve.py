@@ -9,7 +9,7 @@ _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 LABEL = 5  # columns for the axis labels
 
 
-def resample(values: list[float], n: int) -> list[float]:
+def resample(values: list, n: int) -> list:
     """Exactly n points along the series: picked when there are more, linearly interpolated when fewer."""
     if not values or n < 1:
         return []
@@ -24,40 +24,46 @@ def resample(values: list[float], n: int) -> list[float]:
     return out
 
 
-def plot(values: list[float], width: int, height: int, lo: float, hi: float) -> list[list[int]]:
-    """Braille bit masks [row][col] for a line through values, stretched across width cells."""
+def plot(points: list[tuple[float, float]], width: int, height: int, x_range: tuple[float, float],
+         lo: float, hi: float) -> list[list[int]]:
+    """Braille bit masks [row][col] for a line through (x, y) points on shared axes."""
     grid = [[0] * width for _ in range(height)]
     xs, ys = width * 2, height * 4
-    points = resample(values, xs)
-    span = (hi - lo) or 1.0
+    x0, x1 = x_range
+    xspan, span = (x1 - x0) or 1.0, (hi - lo) or 1.0
     prev = None
-    for i, v in enumerate(points):
-        x = i
-        y = ys - 1 - round((min(max(v, lo), hi) - lo) / span * (ys - 1))
-        lo_y, hi_y = (y, y) if prev is None else (min(prev, y), max(prev, y))
-        for yy in range(lo_y, hi_y + 1):  # vertical run joins steep steps into a line
-            grid[yy // 4][x // 2] |= _DOTS[x % 2][yy % 4]
-        prev = y
+    for x, v in points:
+        col = min(xs - 1, max(0, round((x - x0) / xspan * (xs - 1))))
+        row = ys - 1 - round((min(max(v, lo), hi) - lo) / span * (ys - 1))
+        if prev is not None and col > prev[0] + 1:  # bridge a gap between sparse points
+            for c in range(prev[0] + 1, col):
+                r = round(prev[1] + (row - prev[1]) * (c - prev[0]) / (col - prev[0]))
+                grid[r // 4][c // 2] |= _DOTS[c % 2][r % 4]
+        lo_r, hi_r = (row, row) if prev is None else (min(prev[1], row), max(prev[1], row))
+        for r in range(lo_r, hi_r + 1):  # vertical run joins steep steps into a line
+            grid[r // 4][col // 2] |= _DOTS[col % 2][r % 4]
+        prev = (col, row)
     return grid
 
 
-def render_curve(train: list[float], val: list[float], width: int, height: int) -> Text:
-    """Two series on shared axes; val drawn over train where both fall in one cell."""
+def render_curve(train: list[tuple[float, float]], val: list[tuple[float, float]], width: int,
+                 height: int) -> Text:
+    """Two series of (step, loss) on shared axes; val drawn over train where both fall in one cell."""
     text = Text(no_wrap=True, overflow="crop")
-    values = [v for v in (*train, *val) if v == v]  # NaN never reaches the axes
+    points = [p for p in (*train, *val) if p[1] == p[1]]  # NaN never reaches the axes
     cols = max(1, width - LABEL)
-    if not values or height < 1:
+    if not points or height < 1:
         return text.append("no loss yet".ljust(width)[:width], style="bright_black")
-    lo, hi = min(values), max(values)
+    lo, hi = min(p[1] for p in points), max(p[1] for p in points)
     if hi - lo < 1e-6:
         lo, hi = lo - 0.5, hi + 0.5
-    grids = [plot(series, cols, height, lo, hi) if series else None for series in (train, val)]
+    x_range = (min(p[0] for p in points), max(p[0] for p in points))
+    grids = [plot([p for p in series if p[1] == p[1]], cols, height, x_range, lo, hi) for series in (train, val)]
     for r in range(height):
         label = f"{hi:4.2f}" if r == 0 else f"{lo:4.2f}" if r == height - 1 else ""
         text.append(label.rjust(LABEL - 1)[: LABEL - 1] + ("┤" if label else "│"), style="bright_black")
         for c in range(cols):
-            t = grids[0][r][c] if grids[0] else 0
-            v = grids[1][r][c] if grids[1] else 0
+            t, v = grids[0][r][c], grids[1][r][c]
             bits, style = (v, "yellow") if v else (t, "cyan")
             text.append(chr(0x2800 + bits) if bits else " ", style=style if bits else "")
         if r < height - 1:
@@ -66,27 +72,28 @@ def render_curve(train: list[float], val: list[float], width: int, height: int) 
 
 
 class LossCurve(Widget):
-    """Training loss per progress update (cyan) and validation loss per epoch (yellow), in nats/char."""
+    """Training loss per progress update (cyan) and validation loss per epoch (yellow), in nats/char, against
+    optimizer steps (or epochs, for a run's history)."""
 
     DEFAULT_CSS = "LossCurve { height: 4; min-height: 2; }"
     MAX_POINTS = 2000  # older points are thinned out; a curve never needs more
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.train: list[float] = []
-        self.val: list[float] = []
+        self.train: list[tuple[float, float]] = []
+        self.val: list[tuple[float, float]] = []
 
-    def add_train(self, loss: float) -> None:
-        self.train.append(loss)
+    def add_train(self, step: float, loss: float) -> None:
+        self.train.append((step, loss))
         if len(self.train) > self.MAX_POINTS:
             self.train = self.train[::2]
         self.refresh()
 
-    def add_val(self, loss: float) -> None:
-        self.val.append(loss)
+    def add_val(self, step: float, loss: float) -> None:
+        self.val.append((step, loss))
         self.refresh()
 
-    def set_history(self, train: list[float], val: list[float]) -> None:
+    def set_history(self, train: list[tuple[float, float]], val: list[tuple[float, float]]) -> None:
         self.train, self.val = list(train)[-self.MAX_POINTS:], list(val)
         self.refresh()
 

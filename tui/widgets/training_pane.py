@@ -64,6 +64,8 @@ class TrainingPane(Vertical):
         self.initial_steps = event.initial_epoch * event.steps_per_epoch
         total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
         self.query_one(ProgressBar).update(total=total, progress=0)
+        if event.initial_epoch == 0:
+            self.query_one(LossCurve).set_history([], [])  # a new run: the opened run's curve is not its past
         self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
         self.set_state("training")
 
@@ -71,12 +73,12 @@ class TrainingPane(Vertical):
         self.loss, self.speed = event.loss, event.chars_per_second
         self.position = f"epoch {event.epoch + 1}/{self.epochs}  step {event.step}/{event.steps_per_epoch}"
         self.query_one(ProgressBar).update(progress=event.global_step - self.initial_steps)
-        self.query_one(LossCurve).add_train(event.loss)
+        self.query_one(LossCurve).add_train(event.global_step, event.loss)
         self._redraw()
 
     def epoch(self, event: Any) -> None:
         self.loss, self.val_loss = event.loss, event.val_loss
-        self.query_one(LossCurve).add_val(event.val_loss)
+        self.query_one(LossCurve).add_val(event.global_step, event.val_loss)
         self._redraw()
 
     def preview(self, epoch: int, text: str) -> None:
@@ -85,11 +87,11 @@ class TrainingPane(Vertical):
 
     def history(self, rows: list[dict]) -> None:
         """Curve and losses of a run's earlier epochs (history.jsonl rows)."""
-        train = [r["loss"] for r in rows if "loss" in r]
-        val = [r["val_loss"] for r in rows if "val_loss" in r]
+        train = [(r.get("global_step", i + 1), r["loss"]) for i, r in enumerate(rows) if "loss" in r]
+        val = [(r.get("global_step", i + 1), r["val_loss"]) for i, r in enumerate(rows) if "val_loss" in r]
         self.query_one(LossCurve).set_history(train, val)
         if rows:
-            self.loss, self.val_loss = train[-1] if train else None, val[-1] if val else None
+            self.loss, self.val_loss = train[-1][1] if train else None, val[-1][1] if val else None
             self.position = f"{len(rows)} epochs trained"
         self._redraw()
 
