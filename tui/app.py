@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -48,6 +49,11 @@ class ChargenApp(App):
         self.push_screen(self.main_screen)
         for problem in self.keymap_problems:
             self.notify(problem, severity="error", timeout=10)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.main_screen is not None:
+            self.main_screen.gen.quiet()  # answer keys first; the stream resumes a tenth of a second later
+        await super().on_event(event)
 
     def action_request_quit(self) -> None:
         from .screens.dialogs import ConfirmQuit

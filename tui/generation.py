@@ -29,6 +29,11 @@ class GenerationControl:
         self.live = live
         self.buffer = buffer
         self.active: int | None = None  # token of the generation still producing characters
+        self.quiet_until = 0.0  # perf_counter time until which sampling steps aside for the UI thread
+
+    def quiet(self, seconds: float = 0.1) -> None:
+        """A key arrived: sampling rests briefly so the UI thread has the GIL to itself while it answers."""
+        self.quiet_until = time.perf_counter() + seconds
 
     @property
     def busy(self) -> bool:
@@ -70,8 +75,11 @@ class GenerationControl:
                     notices = (f"not in the vocabulary, dropped: {prepared.unknown!r}",)
                 rest_at = time.perf_counter() + WORK_SLICE
                 for item in generator.stream(prompt, sampler, length, seed):
-                    if time.perf_counter() >= rest_at:
+                    now = time.perf_counter()
+                    if now >= rest_at or now < self.quiet_until:
                         time.sleep(REST)
+                        while time.perf_counter() < self.quiet_until and not worker.is_cancelled:
+                            time.sleep(REST)
                         rest_at = time.perf_counter() + WORK_SLICE
                     if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token,
                                                                   lambda: worker.is_cancelled):
