@@ -64,8 +64,9 @@ class TrainingPane(Vertical):
         self.initial_steps = event.initial_epoch * event.steps_per_epoch
         total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
         self.query_one(ProgressBar).update(total=total, progress=0)
-        if event.initial_epoch == 0:
-            self.query_one(LossCurve).set_history([], [])  # a new run: the opened run's curve is not its past
+        if event.initial_epoch == 0:  # a new run: the opened run's losses and curve are not its past
+            self.query_one(LossCurve).set_history([], [])
+            self.loss = self.val_loss = None
         self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
         self.set_state("training")
 
