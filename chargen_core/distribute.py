@@ -104,7 +104,78 @@ def _make_strategy(name: str, gpus):
 
 def _strategy_name(strategy) -> str:
     name = type(strategy).__name__
-    return "DefaultStrategy" if name.startswith("_Default") else name
+    if name.startswith("_Default"):
+        return "DefaultStrategy"
+    # MultiWorkerMirroredStrategy's class is still called CollectiveAllReduceStrategy.
+    return "MultiWorkerMirroredStrategy" if name == "CollectiveAllReduceStrategy" else name
+
+
+def is_multiworker(strategy) -> bool:
+    return _strategy_name(strategy) == "MultiWorkerMirroredStrategy"
+
+
+def shardable(dataset):
+    """Let tf.distribute shard a from_tensor_slices pipeline by element across workers (no files to split)."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def fix_symbolic_build(model) -> None:
+    """Work around keras-team/keras#20585 on one model instance.
+
+    Keras 3's fit() reduces the first (x, y) batch across replicas only to learn its shapes, and
+    MultiWorkerMirroredStrategy cannot reduce a nested value. This worker's own slice has the right
+    shapes, so build from it instead (no cross-worker traffic either).
+    """
+    import tensorflow as tf
+
+    original = model._maybe_symbolic_build
+
+    def local(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            return model.distribute_strategy.experimental_local_results(value)[0]
+        return value
+
+    def maybe_symbolic_build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, it in iterator:
+                data_batch = tf.nest.map_structure(local, next(it))
+                break
+        return original(data_batch=data_batch)
+
+    model._maybe_symbolic_build = maybe_symbolic_build
+
+
+def fix_multiworker_logs() -> None:
+    """Work around Keras 3 reducing each worker's scalar logs with axis=0 under MultiWorkerMirroredStrategy.
+
+    The train/test step returns per-replica scalars (loss, metrics) and Keras asks for a MEAN over axis 0,
+    which a scalar does not have; a mean over the replicas (axis=None) is what it means. Patched once, in
+    the Keras TensorFlow trainer module, and only for that strategy in multi-worker mode.
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    original = tf_trainer.reduce_per_replica
+    if getattr(original, "chargen_fixed", False):
+        return
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and tf_trainer._collective_all_reduce_multi_worker(strategy):
+            import tensorflow as tf
+
+            def mean(value):
+                if isinstance(value, tf.distribute.DistributedValues):
+                    return strategy.reduce("MEAN", value, axis=None)
+                return value
+
+            return tf.nest.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica.chargen_fixed = True
+    tf_trainer.reduce_per_replica = reduce_per_replica
 
 
 def resolve_precision(precision: str, gpus) -> str:
@@ -139,3 +210,35 @@ def select_strategy(name: str = "auto", precision: str = "auto") -> StrategyInfo
         precision=resolve_precision(precision, gpus),
         is_chief=is_chief(),
     )
+
+
+def broadcast_from_chief(strategy, variables, numbers: list[float]) -> list[float]:
+    """Give every worker the chief's variable values and numbers (e.g. epoch and step); returns the numbers.
+
+    The chief (global replica 0) alone holds the run directory, so after a restart it loads the checkpoint
+    and the other workers take its state from here instead of from a file they cannot see. One all-reduce
+    in float64 (exact for float16/32 and for step counters): replica 0 sends its values, all others zeros.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    shapes = [tuple(v.shape) for v in variables]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    @tf.function
+    def gather():
+        def replica_fn():
+            ctx = tf.distribute.get_replica_context()
+            flat = tf.concat([tf.constant(numbers, tf.float64)]
+                             + [tf.reshape(tf.cast(v.value, tf.float64), [-1]) for v in variables], axis=0)
+            mine = tf.where(tf.equal(ctx.replica_id_in_sync_group, 0), flat, tf.zeros_like(flat))
+            return ctx.all_reduce(tf.distribute.ReduceOp.SUM, mine)
+
+        return strategy.run(replica_fn)
+
+    flat = strategy.experimental_local_results(gather())[0].numpy()
+    offset = len(numbers)
+    for variable, shape, size in zip(variables, shapes, sizes):
+        variable.assign(flat[offset:offset + size].reshape(shape).astype(variable.dtype))
+        offset += size
+    return [float(x) for x in flat[: len(numbers)]]

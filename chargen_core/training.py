@@ -13,7 +13,8 @@ from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback
 from .config import CorpusConfig, ModelConfig, TrainConfig
 from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
-from .distribute import StrategyInfo, select_strategy
+from .distribute import (StrategyInfo, broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, is_multiworker,
+                         select_strategy, shardable)
 from .errors import ChargenError, CorpusError, SettingsError
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .model import build_model, model_outputs_logits
@@ -54,6 +55,23 @@ def _build(model_config: ModelConfig, vocab_size: int, precision: str):
         keras.mixed_precision.set_global_policy(previous)
 
 
+def _restarted_chief_run(run_path: Path, model_config: ModelConfig) -> RunDir | None:
+    """The chief of a multi-worker job restarted with the same command continues its run from the checkpoint.
+
+    (Every worker runs the same command again; the other workers take the chief's state over the network.)
+    """
+    from .distribute import is_chief
+    from .runs import CONFIG
+
+    if not is_chief() or not (run_path / CONFIG).is_file():
+        return None
+    run = RunDir.open(run_path)
+    if run.model_config != model_config:
+        raise SettingsError(f"{run_path} holds a run with other model settings; restart the workers with the "
+                            "command that started it, or pick another --run-dir")
+    return run
+
+
 class Trainer:
     def __init__(self, corpus: Corpus, run_dir: str | Path, model_config: ModelConfig = ModelConfig(),
                  train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None):
@@ -62,6 +80,8 @@ class Trainer:
         self.corpus = corpus
         self.run_path = Path(run_dir)
         self._emit_fn = on_event
+        if _resume is None and train_config.strategy == "multiworker":
+            _resume = _restarted_chief_run(self.run_path, self.model_config)
         if _resume is None:
             check_writable(self.run_path)
         # First: multi-worker strategies must exist before any other TensorFlow op.
@@ -73,15 +93,24 @@ class Trainer:
         self.state = RunState()
         self.control = Control()
         self._run = _resume
+        multiworker = is_multiworker(self._info.strategy)
         with self._info.strategy.scope():
-            if _resume is None:
+            if _resume is None or multiworker:
+                # Multi-worker: creating a variable is a collective op, so every worker builds the same model
+                # the same way (the chief copies its checkpoint in below, then shares it).
                 self.model = _build(model_config, self.vocab.size, self._info.precision)
                 compile_model(self.model, model_config, train_config, self._info.precision)
+                if multiworker:
+                    self.model.optimizer.build(self.model.trainable_variables)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
-                self.state.epochs_done, self.state.global_step = manifest.epochs_done, manifest.global_step
-                losses = [r["val_loss"] for r in _resume.history()[: manifest.epochs_done] if "val_loss" in r]
-                self.state.best_val_loss = min(losses) if losses else None
+                self._restore_counters(_resume, manifest)
+        if multiworker:
+            if _resume is not None:
+                self._load_into_model(_resume)
+            self._sync_workers()
+            fix_symbolic_build(self.model)
+            fix_multiworker_logs()
         if self.state.epochs_done >= train_config.epochs:
             done = self.state.epochs_done
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "
@@ -90,6 +119,36 @@ class Trainer:
         self.state.session_start_step = self.state.global_step
         self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
                                  warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps)
+
+    def _restore_counters(self, run: RunDir, manifest) -> None:
+        self.state.epochs_done, self.state.global_step = manifest.epochs_done, manifest.global_step
+        losses = [r["val_loss"] for r in run.history()[: manifest.epochs_done] if "val_loss" in r]
+        self.state.best_val_loss = min(losses) if losses else None
+
+    def _variables(self, model) -> list:
+        return [*model.variables, *model.optimizer.variables]
+
+    def _load_into_model(self, run: RunDir) -> None:
+        """Copy the newest good checkpoint (loaded outside the strategy: no collectives) into self.model."""
+        loaded, manifest, _ = run.load_checkpoint("last", compile=True)
+        if not loaded.optimizer.built:
+            loaded.optimizer.build(loaded.trainable_variables)
+        source, target = self._variables(loaded), self._variables(self.model)
+        if [tuple(v.shape) for v in source] != [tuple(v.shape) for v in target]:
+            raise SettingsError(f"{run.path}: the checkpoint does not match the model settings")
+        for dst, src in zip(target, source):
+            dst.assign(src.numpy())
+        self._restore_counters(run, manifest)
+
+    def _sync_workers(self) -> None:
+        """Every worker starts from the chief's weights, optimizer state and counters (a restart resumes)."""
+        state = self.state
+        best = -1.0 if state.best_val_loss is None else state.best_val_loss
+        epochs_done, global_step, best = broadcast_from_chief(
+            self._info.strategy, self._variables(self.model),
+            [state.epochs_done, state.global_step, best])
+        state.epochs_done, state.global_step = int(epochs_done), int(global_step)
+        state.best_val_loss = None if best < 0 else best
 
     @classmethod
     def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):
@@ -154,16 +213,17 @@ class Trainer:
             self.control.set_active(False, self.model)
 
     def _prepare_run_dir(self, writer: CheckpointWriter) -> RunDir:
+        if not writer.is_chief:  # never touches its --run-dir; checkpoints go to a private temp folder
+            if self.state.global_step > 0:  # resumed from the chief's checkpoint: same save decisions
+                writer.saved_step = self.state.global_step
+            return RunDir(self.run_path)
         if self._run is not None:
             run = self._run
-            if writer.is_chief:
-                run.remove_stale_temp_files()
-                run.update_train_config(self.train_config)
-                run.truncate_history(self.state.epochs_done)
+            run.remove_stale_temp_files()
+            run.update_train_config(self.train_config)
+            run.truncate_history(self.state.epochs_done)
             writer.saved_step = self.state.global_step
             return run
-        if not writer.is_chief:
-            return RunDir(self.run_path)
         return RunDir.create(self.run_path, model_config=self.model_config, train_config=self.train_config,
                              corpus_config=corpus_config_for(self.corpus), vocab=self.vocab,
                              extra={"params": self.params, "strategy": self.strategy_name})
@@ -192,8 +252,8 @@ class Trainer:
         )
         scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=cfg.time_budget)
         # validation_steps=None: one full pass over the finite validation set each epoch.
-        self.model.fit(splits.train, epochs=cfg.epochs, initial_epoch=state.epochs_done,
-                       steps_per_epoch=splits.steps_per_epoch, validation_data=splits.val,
+        self.model.fit(shardable(splits.train), epochs=cfg.epochs, initial_epoch=state.epochs_done,
+                       steps_per_epoch=splits.steps_per_epoch, validation_data=shardable(splits.val),
                        callbacks=[scheduler, callback], shuffle=False, verbose=0)
         train_seconds = state.elapsed()
         reason = state.reason or "completed"
