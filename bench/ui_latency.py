@@ -131,6 +131,8 @@ async def run(args) -> None:
         print(f"screenshot saved to {args.screenshot}; training steps so far {screen.train.pump.batches}")
         screen.action_train_stop()
         await wait(pilot, lambda: not screen.train.running)
+        # The final refresh swaps in the trained model; let it land before the fake takes over.
+        await wait(pilot, lambda: all(w.is_finished for w in screen.workers if w.group == "refresh"))
 
         # 1,000,000 chars through the stream buffer and the view, from a fast fake generator.
         screen.live.replace(FakeGenerator())

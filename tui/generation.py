@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.worker import get_current_worker
 
-from .live import LiveGenerator
+from .live import LiveGenerator, lower_thread_priority
 from .messages import CandidatesReady, CompareDone, Failed, GenerationDone
 from .stream import StreamBuffer
 
@@ -67,6 +67,7 @@ class GenerationControl:
 
     def _stream(self, prompt: str, sampler: Any, length: int, seed: int, token: int) -> None:
         worker = get_current_worker()
+        lower_thread_priority()
         started, count, error, notices = time.perf_counter(), 0, None, ()
         try:
             with self.live.use() as generator:

@@ -1,6 +1,7 @@
 """The generator the app samples from, refreshed with training weights without disturbing a running stream."""
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -50,3 +51,12 @@ class LiveGenerator:
         with self._use:
             self._apply()
             yield self.generator
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling worker thread (and threads it starts, e.g. TensorFlow's pools) yield the CPU to the UI
+    thread on a busy machine. Linux applies nice values per thread; elsewhere this does nothing."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):
+        pass

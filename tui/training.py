@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .generation import one_line
-from .live import LiveGenerator
+from .live import LiveGenerator, lower_thread_priority
 from .messages import Failed, GeneratorReady, TrainingEvent, TrainingProgress, TrainingStopped
 
 REFRESH_EVERY = 100  # optimizer steps between generator refreshes (also refreshed at every epoch end)
@@ -68,6 +68,7 @@ class TrainingControl:
 
         def job() -> None:
             error = None
+            lower_thread_priority()
             try:
                 if resume is not None:
                     self.trainer = self.services.resume_trainer(resume, self.pump)
