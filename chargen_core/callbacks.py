@@ -152,12 +152,14 @@ class TrainingCallback(keras.callbacks.Callback):
     """One callback so the order of the checks is explicit: NaN, events, checkpoints, budget, pause, stop."""
 
     def __init__(self, *, state: RunState, control: Control, emit, writer, history, steps_per_epoch: int,
-                 targets_per_step: int, checkpoint_every: int, time_budget: float | None, preview=None):
+                 targets_per_step: int, checkpoint_every: int, time_budget: float | None, preview=None,
+                 agree=None):
         super().__init__()
         self.state, self.control, self.emit, self.writer = state, control, emit, writer
         self.history = history  # callable(row) appending a history.jsonl line
         self.steps_per_epoch, self.targets_per_step = steps_per_epoch, targets_per_step
         self.checkpoint_every, self.time_budget, self.preview = checkpoint_every, time_budget, preview
+        self.agree = agree  # multi-worker: (budget_spent, stop_requested) -> the same answer on every worker
         self._recent: deque = deque(maxlen=20)  # (seconds, targets) of recent batches, for chars/s
         self._batch_start = self._epoch_start = 0.0
 
@@ -173,9 +175,12 @@ class TrainingCallback(keras.callbacks.Callback):
     def _obey_controls(self) -> None:
         self.control.serve(self.model)
         self.state.paused_seconds += self.control.wait_while_paused(self.model)
-        if self.control.stop_requested:
+        budget_spent, stop_requested = self._budget_spent(), self.control.stop_requested
+        if self.agree is not None:
+            budget_spent, stop_requested = self.agree(budget_spent, stop_requested)
+        if stop_requested:
             self._stop("stopped")
-        elif self._budget_spent():
+        elif budget_spent:
             self._stop("time_budget")
 
     # --- fit hooks ----------------------------------------------------------------------------------
@@ -217,6 +222,8 @@ class TrainingCallback(keras.callbacks.Callback):
     def on_test_batch_end(self, batch, logs=None):
         self.control.serve(self.model)
         self.state.paused_seconds += self.control.wait_while_paused(self.model)
+        if self.agree is not None:
+            return  # multi-worker: validation runs to its end on every worker; the stop comes at epoch end
         if self.control.stop_requested:
             self._stop("stopped")
         if self.state.reason is not None:

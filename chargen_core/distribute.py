@@ -242,3 +242,28 @@ def broadcast_from_chief(strategy, variables, numbers: list[float]) -> list[floa
         variable.assign(flat[offset:offset + size].reshape(shape).astype(variable.dtype))
         offset += size
     return [float(x) for x in flat[: len(numbers)]]
+
+
+def stop_agreement(strategy):
+    """fn(budget_spent, stop_requested) -> (any worker's budget spent, any worker asked to stop).
+
+    Under MultiWorkerMirroredStrategy every worker must stop at the same batch: a worker that stops
+    alone leaves the others waiting in a collective op forever (the peer is alive, so no health check
+    fires). One tiny all-reduce between batches settles it.
+    """
+    import tensorflow as tf
+
+    @tf.function
+    def total(flags):
+        def replica_fn():  # every replica adds its worker's flags; only "> 0" matters
+            mine = tf.identity(flags)  # a copy on this replica's device (all_reduce needs one)
+            return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, mine)
+
+        return strategy.run(replica_fn)
+
+    def agree(budget_spent: bool, stop_requested: bool) -> tuple[bool, bool]:
+        flags = tf.constant([float(budget_spent), float(stop_requested)], tf.float32)
+        summed = strategy.experimental_local_results(total(flags))[0].numpy()
+        return bool(summed[0] > 0), bool(summed[1] > 0)
+
+    return agree

@@ -14,7 +14,7 @@ from .config import CorpusConfig, ModelConfig, TrainConfig
 from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
 from .distribute import (StrategyInfo, broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, is_multiworker,
-                         select_strategy, shardable)
+                         select_strategy, shardable, stop_agreement)
 from .errors import ChargenError, CorpusError, SettingsError
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .model import build_model, model_outputs_logits
@@ -72,6 +72,13 @@ def _restarted_chief_run(run_path: Path, model_config: ModelConfig) -> RunDir | 
     return run
 
 
+def _writes_run_dir(train_config: TrainConfig) -> bool:
+    """Multi-worker jobs may pass the same --run-dir to every worker: only the chief ever writes it."""
+    from .distribute import is_chief
+
+    return train_config.strategy != "multiworker" or is_chief()
+
+
 class Trainer:
     def __init__(self, corpus: Corpus, run_dir: str | Path, model_config: ModelConfig = ModelConfig(),
                  train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None):
@@ -82,7 +89,7 @@ class Trainer:
         self._emit_fn = on_event
         if _resume is None and train_config.strategy == "multiworker":
             _resume = _restarted_chief_run(self.run_path, self.model_config)
-        if _resume is None:
+        if _resume is None and _writes_run_dir(train_config):
             check_writable(self.run_path)
         # First: multi-worker strategies must exist before any other TensorFlow op.
         self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
@@ -249,8 +256,12 @@ class Trainer:
             steps_per_epoch=splits.steps_per_epoch,
             targets_per_step=splits.train_targets_per_epoch // splits.steps_per_epoch,
             checkpoint_every=cfg.checkpoint_every, time_budget=cfg.time_budget, preview=self._previewer(),
+            agree=stop_agreement(self._info.strategy) if is_multiworker(self._info.strategy) else None,
         )
-        scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=cfg.time_budget)
+        # Multi-worker: the rate must be a function of the step alone (the same on every worker), so the
+        # plan is not shrunk from each worker's own clock under a budget.
+        replan_budget = None if is_multiworker(self._info.strategy) else cfg.time_budget
+        scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=replan_budget)
         # validation_steps=None: one full pass over the finite validation set each epoch.
         self.model.fit(shardable(splits.train), epochs=cfg.epochs, initial_epoch=state.epochs_done,
                        steps_per_epoch=splits.steps_per_epoch, validation_data=shardable(splits.val),

@@ -107,10 +107,24 @@ def assert_not_a_run(path: Path) -> None:
         RunDir.open(path)
 
 
+def wait_for_epoch(job: Job, run_dir: Path, timeout: float = 120) -> None:
+    """Until the chief has written an epoch's history row (both workers must still be running)."""
+    deadline = time.monotonic() + timeout
+    while not history_rows(run_dir):
+        assert all(p.poll() is None for p in job.procs), [job.text(i, "err")[-2000:] for i in (0, 1)]
+        assert time.monotonic() < deadline, job.text(0, "err")[-2000:]
+        time.sleep(0.05)
+
+
 def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, tiny_corpus_file):
-    job = Job(tmp_path, tiny_corpus_file, epochs=2)
+    epochs = 30
+    job = Job(tmp_path, tiny_corpus_file, epochs=epochs)
     try:
         job.start()
+        wait_for_epoch(job, job.run_dir(0))
+        # Ctrl-C on the chief alone: every worker must stop at the same batch (one stopping alone hangs the
+        # others in a collective op), save, and finish cleanly.
+        job.procs[0].send_signal(signal.SIGINT)
         codes = job.wait(120)
         assert codes == [0, 0], [job.text(i, "err")[-2000:] for i in (0, 1)]
         chief, other = job.summary(0), job.summary(1)
@@ -118,12 +132,14 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, tiny_cor
         job.close()
     for summary in (chief, other):
         assert (summary["strategy"], summary["replicas"]) == ("MultiWorkerMirroredStrategy", 2)
-        assert (summary["reason"], summary["epochs"], summary["steps"]) == ("completed", 2, 2 * STEPS)
+        assert summary["reason"] == "stopped"
+    assert (other["epochs"], other["steps"]) == (chief["epochs"], chief["steps"])
+    assert 1 <= chief["epochs"] < epochs
     # Synchronous training: both replicas hold the same weights, so they score the same validation loss.
     assert other["val_loss"] == pytest.approx(chief["val_loss"], rel=1e-6)
     run = RunDir.open(job.run_dir(0))
-    assert [row["epoch"] for row in run.history()] == [0, 1]
-    assert run.state()["status"] == "completed"
+    assert [row["epoch"] for row in run.history()] == list(range(chief["epochs"]))
+    assert run.state()["status"] == "stopped"
     assert run.load_model("last") is not None
     assert_not_a_run(job.run_dir(1))
     assert "MultiWorkerMirroredStrategy, 2 replicas" in job.text(0, "err")
@@ -135,11 +151,7 @@ def test_killed_worker_restarts_and_the_job_resumes_from_the_checkpoint(tmp_path
     chief_dir = job.run_dir(0)
     try:
         job.start()
-        deadline = time.monotonic() + 120
-        while not history_rows(chief_dir):  # an epoch checkpointed by the chief
-            assert all(p.poll() is None for p in job.procs), [job.text(i, "err")[-2000:] for i in (0, 1)]
-            assert time.monotonic() < deadline, job.text(0, "err")[-2000:]
-            time.sleep(0.05)
+        wait_for_epoch(job, chief_dir)
         job.kill(1)
         # The chief's next collective fails once the peer is gone; it must not train on alone.
         try:
