@@ -17,7 +17,12 @@ WORK_SLICE, REST = 0.004, 0.001
 
 
 def one_line(exc: BaseException) -> str:
+    """A ChargenError's own message (bad input, said plainly); anything else also names its type."""
+    from chargen_core.errors import ChargenError
+
     text = str(exc).strip().splitlines()
+    if isinstance(exc, ChargenError) and text:
+        return text[0]
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 

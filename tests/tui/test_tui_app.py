@@ -194,6 +194,7 @@ async def test_errors_are_notifications_and_the_app_lives_on(make_app):
         await wait_for(pilot, lambda: len(notes(app)) >= 2)
         assert any("assets/default is missing" in n for n in notes(app))
         assert any("cannot read that file" in n for n in notes(app))
+        assert "not loaded: cannot read that file" in str(app.main_screen.query_one("#corpus").render())
         await pilot.press("f2")
         assert any("cannot train yet" in n for n in notes(app))
         await pilot.press(*"hi", "enter")

@@ -44,6 +44,8 @@ class MainScreen(Actions, Screen):
         self.run_info: Any = None
         self.corpus: Any = None
         self.corpus_loading = False
+        self.corpus_source = ""
+        self.corpus_failed: str | None = None
         self.vocab_size = 0
         self.device = "…"
         self.model_name = "no model"
@@ -111,7 +113,7 @@ class MainScreen(Actions, Screen):
             except Exception as exc:
                 self.post_message(msg.Failed(f"loading corpus {source!r}", one_line(exc)))
 
-        self.corpus_loading = True
+        self.corpus_loading, self.corpus_source, self.corpus_failed = True, source, None
         if in_thread:
             job()
         else:
@@ -129,7 +131,8 @@ class MainScreen(Actions, Screen):
         self.set_state("idle")
         for notice in info.notices:
             self.notify(notice, severity="warning")
-        self.query_one(CorpusPane).show_source(info.corpus_source, f"{info.model}; loading corpus…")
+        if self.corpus is None and self.corpus_failed is None:
+            self.query_one(CorpusPane).show_source(info.corpus_source, f"{info.model}; loading corpus…")
         if self.pending_prompt is not None:
             prompt, self.pending_prompt = self.pending_prompt, None
             self.generate(prompt)
@@ -143,7 +146,8 @@ class MainScreen(Actions, Screen):
 
     def on_failed(self, message: msg.Failed) -> None:
         if message.what.startswith("loading corpus"):
-            self.corpus_loading = False
+            self.corpus_loading, self.corpus_failed = False, message.reason
+            self.query_one(CorpusPane).show_source(self.corpus_source, f"not loaded: {message.reason}")
         if self.state == "loading":
             self.set_state("idle")
         self.notify(f"{message.what}: {message.reason}", severity="error", timeout=8)
