@@ -116,7 +116,7 @@ async def test_copy_export_help_and_paging(make_app, tmp_path):
 
 
 async def test_training_keys_start_pause_stop(make_app):
-    services = FakeServices(train_delay=0.2)
+    services = FakeServices(train_delay=0.5)
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -145,7 +145,7 @@ async def test_training_updates_pane_and_refreshes_generator(make_app):
 
 
 async def test_quit_asks_while_training_and_leaves_a_checkpoint(make_app):
-    services = FakeServices(train_delay=0.2)
+    services = FakeServices(train_delay=1.0)
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -159,7 +159,7 @@ async def test_quit_asks_while_training_and_leaves_a_checkpoint(make_app):
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: app._exit)
+        await wait_for(pilot, lambda: app._exit, timeout=10)
         assert services.trainers[0].stop_requested
 
 

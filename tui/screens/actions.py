@@ -174,7 +174,9 @@ class Actions:
         from .dialogs import ConfirmQuit
 
         def answer(yes: bool | None) -> None:
-            if yes:
+            if yes and not self.train.running:  # training ended while the question was open
+                self.app.exit()
+            elif yes:
                 self.quitting = True
                 self.gen.stop()
                 if self.train.trainer is not None:
