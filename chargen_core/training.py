@@ -13,11 +13,12 @@ from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback
 from .config import CorpusConfig, ModelConfig, TrainConfig
 from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
-from .distribute import (StrategyInfo, broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, is_multiworker,
-                         select_strategy, shardable, stop_agreement)
+from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .errors import ChargenError, CorpusError, SettingsError
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .model import build_model, model_outputs_logits
+from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, restarted_chief_run,
+                          stop_agreement, writes_run_dir)
 from .preview import Previewer
 from .runs import RunDir, check_writable, first_line
 from .schedule import Schedule, ScheduleCallback
@@ -55,30 +56,6 @@ def _build(model_config: ModelConfig, vocab_size: int, precision: str):
         keras.mixed_precision.set_global_policy(previous)
 
 
-def _restarted_chief_run(run_path: Path, model_config: ModelConfig) -> RunDir | None:
-    """The chief of a multi-worker job restarted with the same command continues its run from the checkpoint.
-
-    (Every worker runs the same command again; the other workers take the chief's state over the network.)
-    """
-    from .distribute import is_chief
-    from .runs import CONFIG
-
-    if not is_chief() or not (run_path / CONFIG).is_file():
-        return None
-    run = RunDir.open(run_path)
-    if run.model_config != model_config:
-        raise SettingsError(f"{run_path} holds a run with other model settings; restart the workers with the "
-                            "command that started it, or pick another --run-dir")
-    return run
-
-
-def _writes_run_dir(train_config: TrainConfig) -> bool:
-    """Multi-worker jobs may pass the same --run-dir to every worker: only the chief ever writes it."""
-    from .distribute import is_chief
-
-    return train_config.strategy != "multiworker" or is_chief()
-
-
 class Trainer:
     def __init__(self, corpus: Corpus, run_dir: str | Path, model_config: ModelConfig = ModelConfig(),
                  train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None):
@@ -88,8 +65,8 @@ class Trainer:
         self.run_path = Path(run_dir)
         self._emit_fn = on_event
         if _resume is None and train_config.strategy == "multiworker":
-            _resume = _restarted_chief_run(self.run_path, self.model_config)
-        if _resume is None and _writes_run_dir(train_config):
+            _resume = restarted_chief_run(self.run_path, self.model_config)
+        if _resume is None and writes_run_dir(train_config):
             check_writable(self.run_path)
         # First: multi-worker strategies must exist before any other TensorFlow op.
         self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)

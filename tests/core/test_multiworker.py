@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chargen_core.errors import RunDirError
+from chargen_core.config import ModelConfig, TrainConfig
+from chargen_core.errors import RunDirError, SettingsError
+from chargen_core.multiworker import restarted_chief_run, writes_run_dir
 from chargen_core.runs import RunDir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,3 +183,24 @@ def test_killed_worker_restarts_and_the_job_resumes_from_the_checkpoint(tmp_path
     assert rows[:done] == before[:done]  # history continued, not rewritten
     assert [row["global_step"] for row in rows] == [STEPS * (e + 1) for e in range(epochs)]
     assert_not_a_run(job.run_dir(1))
+
+
+def test_who_writes_and_who_resumes(tmp_path, monkeypatch, tiny_text):
+    from chargen_core.config import CorpusConfig
+    from chargen_core.vocab import Vocab
+
+    cluster = {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}
+    model = ModelConfig(units=16, seq_len=16)
+    run = tmp_path / "run"
+    RunDir.create(run, model_config=model, train_config=TrainConfig(), corpus_config=CorpusConfig(source="x"),
+                  vocab=Vocab.from_text(tiny_text))
+    for index, chief in ((0, True), (1, False)):
+        monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        assert writes_run_dir(TrainConfig(strategy="multiworker")) is chief
+        assert writes_run_dir(TrainConfig(strategy="default"))
+        resumed = restarted_chief_run(run, model)
+        assert (resumed is not None) is chief
+        assert restarted_chief_run(tmp_path / "empty", model) is None
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    with pytest.raises(SettingsError, match="other model settings"):
+        restarted_chief_run(run, ModelConfig(units=32, seq_len=16))
