@@ -51,7 +51,12 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
         await pilot.press(*"the ")
         await pilot.press("f2")
         await wait_for(pilot, lambda: screen.train.pump.batches >= 1, timeout=60)
+        # Pause so tiny training cannot finish before the stream begins, start the stream, then resume.
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen.state == "paused", timeout=30)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: bool(services.fake.batches_seen), timeout=30)
+        await pilot.press("f3")
         await wait_for(pilot, lambda: screen.state in ("done", "failed"), timeout=90)
         assert screen.state == "done", [n.message for n in app._notifications]
         await wait_for(pilot, lambda: not screen.gen.busy, timeout=30)

@@ -75,6 +75,7 @@ async def test_training_pane_shows_progress_losses_and_curve():
         assert pane.query_one(ProgressBar).progress == 5
         metrics = str(pane.query_one("#metrics", Static).render())
         assert "1.500" in metrics and "1.600" in metrics and "2.31" in metrics and "1,234" in metrics
+        assert "Default, 1 replica, float32, CPU" in metrics  # where training runs (strategy, replicas)
         assert pane.query_one(LossCurve).train[-1] == (5, 1.5) and pane.query_one(LossCurve).val == [(10, 1.6)]
         assert "epoch 1: the sample text" in str(pane.query_one("#preview", Static).render())
         assert "epoch 1/2" in str(pane.query_one("#state", Static).render())

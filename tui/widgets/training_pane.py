@@ -43,6 +43,7 @@ class TrainingPane(Vertical):
         self.val_loss: float | None = None
         self.speed = 0.0
         self.position = "epoch –"
+        self.placement = ""  # where training runs: strategy, replicas, precision, device
 
     def compose(self) -> ComposeResult:
         yield Static(id="state")
@@ -68,6 +69,8 @@ class TrainingPane(Vertical):
             self.query_one(LossCurve).set_history([], [])
             self.loss = self.val_loss = None
         self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
+        replicas = f"{event.replicas} replica{'s' if event.replicas != 1 else ''}"
+        self.placement = f"{event.strategy}, {replicas}, {event.precision}, {event.device}"
         self.set_state("training")
 
     def batch(self, event: Any) -> None:
@@ -106,4 +109,6 @@ class TrainingPane(Vertical):
             (" bpc\n", "bright_black"), ("val   ", "bright_black"), nats(self.val_loss), (" nats  ", "bright_black"),
             bpc(self.val_loss), (" bpc\n", "bright_black"), ("speed ", "bright_black"), f"{self.speed:,.0f} chars/s",
         )
+        if self.placement:
+            metrics.append_text(Text.assemble(("\non    ", "bright_black"), (self.placement, "")))
         self.query_one("#metrics", Static).update(metrics)
