@@ -1,6 +1,7 @@
 """What the app needs from chargen_core, behind one object so tests can hand the app fakes instead."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -45,7 +46,27 @@ def import_tensorflow() -> None:
     """Import TensorFlow once, under a lock: two worker threads importing it at once leave it half-initialised."""
     with _IMPORT_LOCK:
         import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+        import tensorflow as tf
+
+        if not getattr(import_tensorflow, "done", False):
+            _leave_a_core_to_the_ui(tf)
+            import_tensorflow.done = True
+
+
+def _leave_a_core_to_the_ui(tf) -> None:
+    """Training in the app uses all cores but one, so keys and drawing never wait behind TensorFlow's threads.
+
+    Measured on 2 cores (bench/ui_latency.py, training running): with TensorFlow on both cores, keypress p95
+    was 75 ms; the headless CLI keeps every core. Must run before TensorFlow's runtime starts.
+    """
+    cores = os.cpu_count() or 1
+    if cores > 8:  # plenty left over for the UI on big machines: let TensorFlow decide
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, cores - 1))
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, cores - 1))
+    except RuntimeError:  # the runtime already started (e.g. a test imported TensorFlow first): keep its threads
+        pass
 
 
 def new_run_path(root: Path, corpus_name: str) -> Path:
