@@ -70,6 +70,9 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
         assert len(run_dirs) == 1 and (run_dirs[0] / "config.json").is_file()
         # The live generator now samples from the model the worker trained.
         await wait_for(pilot, lambda: screen.model_name == run_dirs[0].name, timeout=30)
+        # The first stream's summary line lands once its buffer drains; clear only after it, so the
+        # "chars," awaited below can only come from the second stream.
+        await wait_for(pilot, lambda: "chars," in screen.view.text, timeout=30)
         screen.view.clear()
         await pilot.press(*"the ", "enter")
         await wait_for(pilot, lambda: not screen.gen.busy and "chars," in screen.view.text, timeout=30)
