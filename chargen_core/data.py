@@ -11,6 +11,11 @@ from .config import SEED_STEP, SEED_WINDOW, ModelConfig, TrainConfig
 from .errors import CorpusError
 
 
+# Characters scored with one carried state when the default model is evaluated: validation and `chargen eval`
+# score the text the way the model reads it when generating, with everything before it as context.
+EVAL_CONTEXT = 1000
+
+
 @dataclass(frozen=True)
 class DataSplits:
     train: tf.data.Dataset  # repeats forever: fit() is driven by steps_per_epoch
@@ -19,6 +24,7 @@ class DataSplits:
     val_steps: int
     train_targets_per_epoch: int  # characters predicted per epoch (what targets/s counts)
     val_chars: int  # characters in the validation tail
+    carry_rows: int | None = None  # streams per batch when the state is carried between batches (else None)
 
 
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +61,79 @@ def sequence_dataset(
     return _finish(ds, n, batch_size, shuffle, seed)
 
 
+def stream_layout(n_ids: int, seq_len: int, batch_size: int) -> tuple[int, int, int, int]:
+    """(streams, stream length, offset slack, steps per epoch) for carrying state through the text."""
+    streams = max(1, min(batch_size, n_ids // (seq_len + 1)))
+    length = n_ids // streams
+    slack = max(0, min(seq_len - 1, length - 1 - seq_len))  # each epoch starts at a random offset up to this
+    return streams, length, slack, (length - 1 - slack) // seq_len
+
+
+def stream_dataset(ids: np.ndarray, seq_len: int, batch_size: int, *, steps: int | None = None,
+                   seed: int | None = None) -> tf.data.Dataset:
+    """Batches for truncated BPTT, forever: the text is cut into parallel streams, row i of each batch is the next
+    seq_len characters of stream i. Every epoch is `steps` batches from its own random offset, so the model
+    reads the text with the batch edges in new places each time."""
+    streams, length, slack, max_steps = stream_layout(len(ids), seq_len, batch_size)
+    if max_steps < 1:
+        raise CorpusError(f"text of {len(ids)} characters is shorter than one sequence of {seq_len + 1}")
+    steps = min(steps or max_steps, max_steps)
+    grid = tf.constant(np.asarray(ids[: streams * length], dtype=np.int32).reshape(streams, length))
+    seed = int(np.random.default_rng(seed).integers(2**31))
+    shape = [streams, seq_len]
+
+    def one_epoch(epoch):
+        offset = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), epoch]),
+                                             minval=0, maxval=slack + 1, dtype=tf.int64)
+
+        def batch(i):
+            start = offset + i * seq_len
+            x = tf.ensure_shape(grid[:, start:start + seq_len], shape)
+            return x, tf.ensure_shape(grid[:, start + 1:start + 1 + seq_len], shape)
+
+        return tf.data.Dataset.range(steps).map(batch)
+
+    return tf.data.Dataset.range(2**62).flat_map(one_epoch)
+
+
+def context_pieces(ids: np.ndarray, length: int = EVAL_CONTEXT) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The text as contiguous (x, y) pieces of `length` targets (and a shorter last one); every character after
+    the first is a target once, scored with the whole piece before it as context."""
+    ids = np.asarray(ids, dtype=np.int32)
+    n, rest = divmod(len(ids) - 1, length)
+    pieces = [(ids[:n * length].reshape(n, length), ids[1:n * length + 1].reshape(n, length))] if n else []
+    if rest:
+        pieces.append((ids[n * length:-1][None], ids[n * length + 1:][None]))
+    return pieces
+
+
+def even_pieces(ids: np.ndarray, replicas: int, length: int = EVAL_CONTEXT) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Like context_pieces, but a multiple of `replicas` pieces of one length, so no replica gets an empty
+    batch; the last (n - 1) mod pieces characters (fewer than the number of pieces) are not scored."""
+    ids = np.asarray(ids, dtype=np.int32)
+    rows = replicas * math.ceil((len(ids) - 1) / (replicas * length))
+    length = (len(ids) - 1) // rows
+    if length < 1:
+        raise CorpusError(f"a validation text of {len(ids)} characters cannot be split across {replicas} replicas")
+    return [(ids[:rows * length].reshape(rows, length), ids[1:rows * length + 1].reshape(rows, length))]
+
+
+def context_dataset(ids: np.ndarray, batch_size: int, length: int = EVAL_CONTEXT,
+                    replicas: int = 1) -> tuple[tf.data.Dataset, int]:
+    """Validation batches of context_pieces (even_pieces on several replicas), and how many batches there are."""
+    if replicas > 1:
+        pieces = even_pieces(ids, replicas, length)
+        batch_size = replicas * max(1, batch_size // replicas)
+    else:
+        pieces = context_pieces(ids, length)
+    parts = [tf.data.Dataset.from_tensor_slices(piece).batch(batch_size) for piece in pieces]
+    steps = sum(math.ceil(len(x) / batch_size) for x, _ in pieces)
+    ds = parts[0]
+    for part in parts[1:]:
+        ds = ds.concatenate(part)
+    return ds, steps
+
+
 def window_dataset(
     ids: np.ndarray,
     batch_size: int,
@@ -76,8 +155,13 @@ def window_dataset(
     return _finish(ds, n, batch_size, shuffle, seed)
 
 
-def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfig) -> DataSplits:
-    """Train/validation datasets for an architecture, with the step counts fit() needs."""
+def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfig, *,
+                  carry: bool = False, replicas: int = 1) -> DataSplits:
+    """Train/validation datasets for an architecture, with the step counts fit() needs.
+
+    carry: the lstm model carries its state between batches (stream batches); otherwise it trains on shuffled
+    independent sequences. Either way the lstm model is validated with EVAL_CONTEXT characters of context.
+    """
     train_ids, val_ids = split_ids(ids, train_cfg.val_fraction)
     batch = train_cfg.batch_size
     if model_cfg.arch == "seed":
@@ -100,13 +184,25 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
     steps = max(1, n_train // batch) if n_train >= batch else 1
     if train_cfg.steps_per_epoch:
         steps = min(steps, train_cfg.steps_per_epoch)
-    train = build(train_ids, True).repeat().prefetch(tf.data.AUTOTUNE)
-    val = build(val_ids, False).prefetch(tf.data.AUTOTUNE)
+    if model_cfg.arch == "seed":
+        val, val_steps, val_chars = build(val_ids, False), math.ceil(n_val / batch), n_val
+    else:
+        val, val_steps = context_dataset(val_ids, batch, replicas=replicas)
+        val_chars = sum(y.size for _, y in (even_pieces(val_ids, replicas) if replicas > 1
+                                            else context_pieces(val_ids)))
+    if carry and model_cfg.arch != "seed":
+        rows, _, _, max_steps = stream_layout(len(train_ids), model_cfg.seq_len, batch)
+        steps = min(max_steps, train_cfg.steps_per_epoch or max_steps)
+        train = stream_dataset(train_ids, model_cfg.seq_len, batch, steps=steps, seed=train_cfg.seed)
+        return DataSplits(train=train.prefetch(tf.data.AUTOTUNE), val=val.prefetch(tf.data.AUTOTUNE),
+                          steps_per_epoch=steps, val_steps=val_steps,
+                          train_targets_per_epoch=steps * rows * model_cfg.seq_len, val_chars=val_chars,
+                          carry_rows=rows)
     return DataSplits(
-        train=train,
-        val=val,
+        train=build(train_ids, True).repeat().prefetch(tf.data.AUTOTUNE),
+        val=val.prefetch(tf.data.AUTOTUNE),
         steps_per_epoch=steps,
-        val_steps=math.ceil(n_val / batch),
+        val_steps=val_steps,
         train_targets_per_epoch=steps * min(batch, n_train) * targets_per_example,
-        val_chars=n_val * targets_per_example,
+        val_chars=val_chars,
     )

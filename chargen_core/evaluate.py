@@ -9,7 +9,7 @@ import numpy as np
 
 from .config import SEED_WINDOW
 from .corpus import load_corpus
-from .data import split_ids
+from .data import EVAL_CONTEXT, context_pieces, split_ids
 from .errors import ChargenError, CorpusError
 from .model import model_outputs_logits
 from .runs import RunDir
@@ -40,13 +40,10 @@ def _log_probs(model, x: np.ndarray, logits: bool) -> np.ndarray:
 
 
 def _sequence_nll(model, ids: np.ndarray, seq_len: int, logits: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(-log p(target), target) for every character after the first, in chunks of seq_len like training."""
-    n = (len(ids) - 1) // seq_len
-    chunks = [(ids[:n * seq_len].reshape(n, seq_len), ids[1:n * seq_len + 1].reshape(n, seq_len))] if n else []
-    if (len(ids) - 1) % seq_len:
-        chunks.append((ids[n * seq_len:-1][None], ids[n * seq_len + 1:][None]))
+    """(-log p(target), target) for every character after the first: the text is read in pieces of EVAL_CONTEXT
+    characters (seq_len if longer), each scored with everything before it in the piece as context."""
     nll, targets = [], []
-    for xs, ys in chunks:
+    for xs, ys in context_pieces(ids, max(seq_len, EVAL_CONTEXT)):
         for start in range(0, len(xs), BATCH):
             x, y = xs[start:start + BATCH], ys[start:start + BATCH]
             lp = _log_probs(model, x, logits)

@@ -20,11 +20,13 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> "keras.Model":
 def _build_lstm(cfg: ModelConfig, vocab_size: int) -> "keras.Model":
     import keras
 
+    from .layers import CarryLSTM
+
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(vocab_size, cfg.embedding_dim, name="embedding")(ids)
     for i in range(cfg.layers):
         # Defaults here (tanh/sigmoid, no recurrent dropout, not unrolled, with bias) keep cuDNN eligible on GPU.
-        x = keras.layers.LSTM(cfg.units, return_sequences=True, name=f"lstm_{i}")(x)
+        x = CarryLSTM(cfg.units, return_sequences=True, name=f"lstm_{i}")(x)
         if cfg.dropout > 0:
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
     # Logits stay float32 even under mixed precision, for a stable softmax/loss.

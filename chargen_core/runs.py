@@ -190,6 +190,8 @@ class RunDir:
         """(model, manifest, path) of the newest file that verifies and loads; damaged ones are skipped."""
         import keras
 
+        from . import layers  # noqa: F401  (registers CarryLSTM, which new runs save)
+
         tried = []
         for path in self.candidates(which):
             manifest, problem = verify(path)

@@ -8,7 +8,7 @@ import time
 from ..config import ARCHS, STANDARDIZE_MODES
 
 # The tutorial's training recipe for --arch seed: Adam at its default rate, constant, no clipping.
-SEED_TRAIN_DEFAULTS = {"learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
+SEED_TRAIN_DEFAULTS = {"batch_size": 64, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
 
 
 def say(message: str) -> None:

@@ -1,6 +1,7 @@
 """`chargen train`: train a new run or resume one, progress on stderr, optional JSON summary on stdout."""
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import re
 import signal
@@ -15,7 +16,8 @@ from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_model_
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
-                "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule")
+                "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule",
+                "carry_state")
 CORPUS_FIELDS = ("standardize", "encoding")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -35,6 +37,8 @@ def add_parser(subparsers):
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help="also checkpoint every N steps")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on optimizer steps per epoch")
     p.add_argument("--preview-length", type=int, default=None, help="characters of the epoch-end preview (0: off)")
+    p.add_argument("--carry-state", action=argparse.BooleanOptionalAction, default=None,
+                   help="carry the LSTM state from batch to batch (truncated BPTT; default on, one replica only)")
     p.add_argument("--strategy", choices=STRATEGIES, default=None, help="tf.distribute strategy (auto)")
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto")
     p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run")

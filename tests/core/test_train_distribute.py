@@ -21,10 +21,12 @@ from chargen_core.corpus import load_corpus
 from chargen_core.training import Trainer
 corpus = load_corpus(sys.argv[1])
 out = {}
-for name in ("default", "mirrored"):
-    cfg = TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, seed=0, preview_length=0, strategy=name)
+# Carrying state is single-replica only; the same independent-sequence training is compared on both.
+for name, carry in (("default", False), ("mirrored", False), ("mirrored-asked-to-carry", True)):
+    cfg = TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, seed=0, preview_length=0,
+                      strategy=name.split("-")[0], carry_state=carry)
     t = Trainer(corpus, f"{sys.argv[2]}/{name}", ModelConfig(units=16, embedding_dim=8, seq_len=16), cfg)
-    out[name] = [t.strategy_name, t.replicas, t.run().val_loss]
+    out[name] = [t.strategy_name, t.replicas, t.run().val_loss, t.carry_state]
 print(json.dumps(out))
 """
 
@@ -37,6 +39,7 @@ def test_mirrored_on_two_logical_cpus_matches_single_device(tmp_path, tiny_corpu
     assert out["default"][:2] == ["DefaultStrategy", 1]
     assert out["mirrored"][:2] == ["MirroredStrategy", 2]
     assert out["mirrored"][2] == pytest.approx(out["default"][2], abs=0.02)
+    assert out["mirrored-asked-to-carry"][3] is False  # two replicas: independent sequences instead
 
 
 def test_default_strategy_on_cpu():
