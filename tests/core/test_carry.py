@@ -113,3 +113,23 @@ def test_even_pieces_give_every_replica_rows_of_one_length():
     assert len(ids) - 1 - y.size < x.shape[0]  # only a few trailing characters go unscored
     ds, steps = context_dataset(ids, 3, 1000, replicas=2)
     assert all(len(bx) % 2 == 0 for bx, _ in ds) and steps == len(list(ds))
+
+
+def test_trainer_carries_state_on_one_replica_and_can_be_told_not_to(tmp_path, tiny_text):
+    from chargen_core.corpus import Corpus
+    from chargen_core.runs import RunDir
+    from chargen_core.training import Trainer
+
+    corpus = Corpus(text=tiny_text, source="tiny", name="tiny", standardize="none", encoding="utf-8")
+    model_cfg = ModelConfig(units=16, embedding_dim=8, seq_len=16)
+    settings = dict(epochs=3, batch_size=8, seed=0, preview_length=0)
+    carried = Trainer(corpus, tmp_path / "carry", model_cfg, TrainConfig(**settings))
+    assert carried.carry_state and carried.splits.carry_rows == 8
+    assert all(layer.carrying for layer in carry_layers(carried.model))
+    finished = carried.run()
+    assert finished.reason == "completed"
+    losses = [row["loss"] for row in RunDir.open(tmp_path / "carry").history()]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    plain = Trainer(corpus, tmp_path / "plain", model_cfg, TrainConfig(**settings, carry_state=False))
+    assert not plain.carry_state and plain.splits.carry_rows is None and not plain.notices
+    assert not any(layer.carrying for layer in carry_layers(plain.model))
