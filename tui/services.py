@@ -78,7 +78,7 @@ class Services:
     """The real services over chargen_core; TensorFlow is imported on first use, in a worker thread."""
 
     def __init__(self, model_config: Any = None, train_config: Any = None) -> None:
-        self.model_config = model_config  # used for new runs; None: the run's or chargen_core's defaults
+        self.model_config = model_config  # used for new runs; None: chargen_core's defaults
         self.train_config = train_config
 
     def device(self) -> str:
@@ -109,7 +109,8 @@ class Services:
             epochs_done=len(history), is_default=_same(run.path, default_run_path()),
             notices=tuple(getattr(run, "notices", ()) or ()), history=history,
         )
-        self.model_config = self.model_config or run.model_config
+        # New runs get chargen_core's measured defaults (or the app's explicit settings), not the shape and
+        # recipe of whatever run happens to be open: the bundled model predates the current training recipe.
         return info, generator
 
     def load_corpus(self, source: str, standardize: str = "none") -> Any:
