@@ -46,8 +46,9 @@ class BenchServices(Services):
     """Real services; the opening model is the bundled one when present, otherwise a stand-in."""
 
     def __init__(self, units: int) -> None:
-        super().__init__(ModelConfig(units=units, embedding_dim=64, seq_len=100),
-                         TrainConfig(epochs=20, batch_size=64, checkpoint_every=0, preview_length=80))
+        # The app's own defaults (what F2 trains), so the bench loads the UI the way a user does.
+        super().__init__(ModelConfig(units=units),
+                         TrainConfig(epochs=20, checkpoint_every=0, preview_length=80))
 
     def open_run(self, path):
         return super().open_run(path)
