@@ -119,8 +119,9 @@ def even_pieces(ids: np.ndarray, replicas: int, length: int = EVAL_CONTEXT) -> l
 
 
 def context_dataset(ids: np.ndarray, batch_size: int, length: int = EVAL_CONTEXT,
-                    replicas: int = 1) -> tuple[tf.data.Dataset, int]:
-    """Validation batches of context_pieces (even_pieces on several replicas), and how many batches there are."""
+                    replicas: int = 1) -> tuple[tf.data.Dataset, int, int]:
+    """Validation batches of context_pieces (even_pieces on several replicas), how many batches there are, and
+    how many characters they score."""
     if replicas > 1:
         pieces = even_pieces(ids, replicas, length)
         batch_size = replicas * max(1, batch_size // replicas)
@@ -131,7 +132,7 @@ def context_dataset(ids: np.ndarray, batch_size: int, length: int = EVAL_CONTEXT
     ds = parts[0]
     for part in parts[1:]:
         ds = ds.concatenate(part)
-    return ds, steps
+    return ds, steps, sum(y.size for _, y in pieces)
 
 
 def window_dataset(
@@ -187,9 +188,7 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
     if model_cfg.arch == "seed":
         val, val_steps, val_chars = build(val_ids, False), math.ceil(n_val / batch), n_val
     else:
-        val, val_steps = context_dataset(val_ids, batch, replicas=replicas)
-        val_chars = sum(y.size for _, y in (even_pieces(val_ids, replicas) if replicas > 1
-                                            else context_pieces(val_ids)))
+        val, val_steps, val_chars = context_dataset(val_ids, batch, replicas=replicas)
     if carry and model_cfg.arch != "seed":
         rows, _, _, max_steps = stream_layout(len(train_ids), model_cfg.seq_len, batch)
         steps = min(max_steps, train_cfg.steps_per_epoch or max_steps)

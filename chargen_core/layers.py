@@ -30,10 +30,6 @@ class CarryLSTM(keras.layers.LSTM):
         object.__setattr__(self, "_carry", carry)
         object.__setattr__(self, "_unroll_training", unroll)
 
-    def stop_carry(self) -> None:
-        object.__setattr__(self, "_carry", None)
-        object.__setattr__(self, "_unroll_training", False)
-
     def reset_carry(self) -> None:
         """Start every stream from a zero state (the trainer calls this at each epoch start)."""
         for var in self._carry or ():

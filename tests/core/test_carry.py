@@ -47,7 +47,8 @@ def test_context_pieces_score_every_character_once():
     np.testing.assert_array_equal(targets, ids[1:])
     for x, y in pieces:
         np.testing.assert_array_equal(y, x + 1)
-    ds, steps = context_dataset(ids, 2, 1000)
+    ds, steps, chars = context_dataset(ids, 2, 1000)
+    assert chars == len(ids) - 1
     assert steps == len(list(ds)) == 2  # one batch of the two full pieces, one of the remainder
 
 
@@ -111,7 +112,7 @@ def test_even_pieces_give_every_replica_rows_of_one_length():
     assert x.shape[0] % 2 == 0 and x.shape[1] <= 1000
     np.testing.assert_array_equal(y, x + 1)
     assert len(ids) - 1 - y.size < x.shape[0]  # only a few trailing characters go unscored
-    ds, steps = context_dataset(ids, 3, 1000, replicas=2)
+    ds, steps, _ = context_dataset(ids, 3, 1000, replicas=2)
     assert all(len(bx) % 2 == 0 for bx, _ in ds) and steps == len(list(ds))
 
 
