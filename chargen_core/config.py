@@ -25,7 +25,7 @@ SEED_MAX_TOKENS = 96
 class ModelConfig:
     arch: str = "lstm"  # "lstm": sequence model, logits at every step; "seed": the tutorial's window model
     embedding_dim: int = 32  # width of the character embedding
-    units: int = 256  # LSTM units per layer (chosen by bench/quality.py under a 150 s CPU budget; see README)
+    units: int = 256  # LSTM units per layer (chosen by bench/quality.py under a 150 s CPU budget; see bench/README.md)
     layers: int = 1  # stacked LSTM layers
     dropout: float = 0.0  # dropout between layers and before the output (0 keeps cuDNN eligible on GPU)
     seq_len: int = 25  # characters per training batch row: the BPTT length (seed arch: fixed 20-char windows)
@@ -65,7 +65,7 @@ class CorpusConfig:
 class TrainConfig:
     epochs: int = 20  # upper bound on epochs; --time-budget may end training sooner
     batch_size: int = 256  # global batch size (split across replicas); with carry_state, parallel text streams
-    learning_rate: float = 1e-2  # peak learning rate (measured with bench/quality.py; see README)
+    learning_rate: float = 1e-2  # peak learning rate (measured with bench/quality.py; see bench/README.md)
     schedule: str = "wsd"  # "wsd": warm-up, hold the peak, decay at the end; "cosine"; "constant"
     warmup_steps: int = 50  # linear warm-up steps before the peak rate
     clipnorm: float = 1.0  # global gradient-norm clipping
