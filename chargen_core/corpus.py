@@ -12,9 +12,15 @@ from .config import STANDARDIZE_MODES
 from .errors import CorpusError
 
 BUILTIN = "builtin"
-# Named presets: name -> (URL, expected size in bytes or None).
+# Named presets: name -> (URL, expected size in bytes or None). The URL is the fallback when the package's own
+# copy (BUNDLED) is missing or damaged, and the source to check that copy against.
 PRESETS: dict[str, tuple[str, int | None]] = {
     "nietzsche": ("https://s3.amazonaws.com/text-datasets/nietzsche.txt", 600_901),
+}
+# Presets shipped compressed in chargen_core/corpora: name -> (file, sha256 of the decompressed bytes).
+# The bundled Nietzsche is the copy the project's measurements were made on (600,917 bytes of UTF-8).
+BUNDLED: dict[str, tuple[str, str]] = {
+    "nietzsche": ("nietzsche.txt.xz", "1f6258f517f66e336983f76bdb66d53614701e511100908b8eada9bccd1d1300"),
 }
 URL_SCHEMES = ("http", "https", "file", "ftp")
 # Bytes inspected when deciding whether a file is binary.
@@ -142,6 +148,31 @@ def download(url: str, cache_dir: str | Path | None = None, expected_size: int |
     return local
 
 
+def bundled_bytes(name: str) -> bytes | None:
+    """The package's own copy of a preset, or None when it is missing or does not match its checksum."""
+    import hashlib
+    import lzma
+    from importlib import resources
+
+    if name not in BUNDLED:
+        return None
+    fname, sha256 = BUNDLED[name]
+    try:
+        data = lzma.decompress(resources.files("chargen_core.corpora").joinpath(fname).read_bytes())
+    except (OSError, lzma.LZMAError, ModuleNotFoundError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def _read_preset(name: str, encoding: str, cache_dir: str | Path | None) -> str:
+    """A preset from the package (offline); downloaded into the cache only when the bundled copy is unusable."""
+    data = bundled_bytes(name)
+    if data is not None:
+        return decode_bytes(data, encoding, f"the bundled {name} corpus")
+    url, size = PRESETS[name]
+    return _read_file(download(url, cache_dir, size), encoding)
+
+
 def is_url(source: str) -> bool:
     return urlparse(source).scheme in URL_SCHEMES and "://" in source
 
@@ -160,8 +191,7 @@ def load_corpus(
     if source == BUILTIN:
         name, raw = "builtin (Python help topics)", builtin_text()
     elif source in PRESETS:
-        url, size = PRESETS[source]
-        name, raw = source, _read_file(download(url, cache_dir, size), encoding)
+        name, raw = source, _read_preset(source, encoding, cache_dir)
     elif is_url(source):
         local = download(source, cache_dir)
         name, raw = local.name, _read_file(local, encoding)

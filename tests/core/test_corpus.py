@@ -106,9 +106,38 @@ def test_file_url_and_unreachable_url(tmp_path, tiny_corpus_file):
         load_corpus("http://127.0.0.1:9/nothing.txt", cache_dir=tmp_path / "c")
 
 
-def test_nietzsche_preset_reports_download_failure_offline(tmp_path, monkeypatch):
+def test_nietzsche_preset_is_bundled_and_works_with_no_network(tmp_path, monkeypatch):
+    import hashlib
+    import socket
+
     from chargen_core import corpus as corpus_mod
 
+    # No URL is reachable: the preset's URL points nowhere and any socket connection fails.
+    monkeypatch.setitem(corpus_mod.PRESETS, "nietzsche", ("http://127.0.0.1:9/nietzsche.txt", 600_901))
+
+    def no_network(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    corpus = load_corpus("nietzsche", cache_dir=tmp_path)
+    raw = corpus.text.encode("utf-8")
+    assert len(raw) == 600_917 and hashlib.sha256(raw).hexdigest() == corpus_mod.BUNDLED["nietzsche"][1]
+    assert corpus.text.startswith("PREFACE\n\n\nSUPPOSING that Truth is a woman")
+    assert corpus.text.rstrip().endswith("indications of sinfulness.")
+    assert not any(tmp_path.iterdir())  # nothing was downloaded or cached
+    seed = load_corpus("nietzsche", standardize="seed", cache_dir=tmp_path)
+    assert "\n" not in seed.text and seed.text.startswith("preface")
+
+
+def test_nietzsche_falls_back_to_the_download_when_the_bundled_copy_is_damaged(tmp_path, monkeypatch):
+    from chargen_core import corpus as corpus_mod
+
+    monkeypatch.setitem(corpus_mod.BUNDLED, "nietzsche", ("nietzsche.txt.xz", "0" * 64))  # checksum mismatch
     monkeypatch.setitem(corpus_mod.PRESETS, "nietzsche", ("http://127.0.0.1:9/nietzsche.txt", 600_901))
     with pytest.raises(CorpusError, match="cannot download"):
         load_corpus("nietzsche", cache_dir=tmp_path)
+    served = tmp_path / "served.txt"
+    served.write_text("a fresh copy\n", encoding="utf-8")
+    monkeypatch.setitem(corpus_mod.PRESETS, "nietzsche", (served.as_uri(), None))
+    assert load_corpus("nietzsche", cache_dir=tmp_path / "cache").text == "a fresh copy\n"
