@@ -13,6 +13,14 @@ TINY_TEXT = (
 ) * 30
 
 
+@pytest.fixture(autouse=True)
+def chargen_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own runs home: nothing lands in the user's data folder or the current directory."""
+    home = tmp_path_factory.mktemp("chargen-home")
+    monkeypatch.setenv("CHARGEN_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def tiny_text() -> str:
     return TINY_TEXT

@@ -5,17 +5,22 @@ import argparse
 import sys
 from pathlib import Path
 
+from chargen_core.cli import SUBCOMMANDS  # argparse only: no TensorFlow
 from chargen_core.config import PRECISIONS, STRATEGIES  # plain dataclasses: no TensorFlow, no textual
 
-CORE_COMMANDS = {"train", "generate", "eval", "info"}
+CORE_COMMANDS = set(SUBCOMMANDS)
 CORE_FLAGS = {"-h", "--help", "--version"}
 
 
 def parse_app_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="chargen", description="Talk to a character-level LSTM in the terminal; train it while you do. "
-        "Headless commands: chargen train|generate|eval|info (see chargen --help).")
-    parser.add_argument("--run", type=Path, help="open this run directory (default: the bundled model)")
+        "Headless commands: chargen train|generate|eval|info|runs (see chargen --help).")
+    parser.add_argument("--run", help="open this run: a folder or a name from `chargen runs` (default: the bundled model)")
+    parser.add_argument("--runs-dir", type=Path, metavar="DIR",
+                        help="the runs home (default: $CHARGEN_HOME/runs, else the user data folder's chargen/runs)")
+    parser.add_argument("--export-dir", type=Path, metavar="DIR",
+                        help="where ctrl+s saves the session (default: $CHARGEN_HOME/exports, else the user data folder)")
     parser.add_argument("--corpus", help="corpus to train on: builtin, nietzsche, a file, a folder or a URL")
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
                         help="tf.distribute strategy for training in the app (auto: mirrored on several GPUs)")
@@ -32,12 +37,22 @@ def main(argv: list[str] | None = None) -> int:
         return core_main(argv)
     args = parse_app_args(argv)
     from chargen_core.config import TrainConfig
+    from chargen_core.errors import ChargenError
+    from chargen_core.home import exports_home, resolve_run, runs_home
+
+    try:  # bad input answers in one line before the app takes the screen
+        run_root = runs_home(args.runs_dir)
+        run_path = resolve_run(args.run, args.runs_dir) if args.run else None
+    except ChargenError as exc:
+        print(f"chargen: error: {exc}", file=sys.stderr)
+        return 2
 
     from .app import ChargenApp
     from .services import Services
 
     services = Services(train_config=TrainConfig(strategy=args.strategy, precision=args.precision))
-    ChargenApp(services, run_path=args.run, corpus_source=args.corpus).run()
+    ChargenApp(services, run_path=run_path, corpus_source=args.corpus, run_root=run_root,
+               export_dir=args.export_dir or exports_home()).run()
     return 0
 
 

@@ -30,8 +30,11 @@ class ChargenApp(App):
         self.services = services
         self.run_path = run_path
         self.corpus_source = corpus_source
-        self.export_dir = export_dir or Path.cwd()
-        self.run_root = run_root or Path.cwd() / "runs"
+        from chargen_core.home import exports_home, runs_home
+
+        # Runs and exports go to the runs home, never the current directory unless asked.
+        self.export_dir = export_dir or exports_home()
+        self.run_root = run_root or runs_home()
         self.keymap_problems: list[str] = []
         if keymap is None:
             keymap, self.keymap_problems = load_keymap(config_dir)

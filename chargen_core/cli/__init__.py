@@ -1,4 +1,4 @@
-"""Headless command line: `chargen train | generate | eval | info` (exit 0 ok, 2 bad input, 1 internal error)."""
+"""Headless command line: `chargen train | generate | eval | info | runs` (exit 0 ok, 2 bad input, 1 internal error)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import traceback
 from .. import __version__
 from ..errors import ChargenError
 
-SUBCOMMANDS = ("train", "generate", "eval", "info")
+SUBCOMMANDS = ("train", "generate", "eval", "info", "runs")
 
 
 class Parser(argparse.ArgumentParser):

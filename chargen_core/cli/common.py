@@ -20,6 +20,19 @@ def print_json(data: dict) -> None:
     print(json.dumps(data, ensure_ascii=False), flush=True)
 
 
+def add_home_flag(parser) -> None:
+    parser.add_argument("--runs-dir", default=None, metavar="DIR",
+                        help="the runs home: where runs are made and RUN names are looked up "
+                             "(default: $CHARGEN_HOME/runs, else the user data folder's chargen/runs)")
+
+
+def resolve_run_arg(args, name: str = "run_dir"):
+    """The run folder for a RUN argument (path, name in the runs home, bundled name; None: the bundled model)."""
+    from ..home import resolve_run
+
+    return resolve_run(getattr(args, name, None), getattr(args, "runs_dir", None))
+
+
 def add_corpus_flags(parser, default: str | None = "builtin") -> None:
     parser.add_argument("--corpus", default=default, metavar="SRC",
                         help="builtin | nietzsche | a file | a folder of .txt | a URL (default: builtin)")

@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from ..errors import SettingsError
 from ..sampling import STRATEGIES, SamplerSettings
-from .common import print_json, say
+from .common import add_home_flag, print_json, resolve_run_arg, say
 
 SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
 # Used to check settings before the run (and its vocabulary) is loaded; k is clamped later if too large.
@@ -19,7 +19,9 @@ def add_parser(subparsers):
         "generate", help="generate text from a trained run",
         description="Stream generated text to stdout. Prompt characters outside the vocabulary are dropped "
                     "(and reported on stderr); an empty prompt starts from a newline.")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `chargen train`")
+    p.add_argument("run_dir", metavar="RUN", nargs="?", default=None,
+                   help="a run folder, a run name from `chargen runs`, or a bundled model (default: the bundled one)")
+    add_home_flag(p)
     p.add_argument("--prompt", default="", help="text to continue (default: empty)")
     p.add_argument("--strategy", choices=STRATEGIES, default=None, help="sampling strategy (temperature)")
     p.add_argument("--temperature", type=float, default=None, help="T >= 0; 0 is greedy (0.8)")
@@ -52,7 +54,7 @@ def run(args) -> int:
     settings = settings_from_args(args)  # bad settings fail before the (slow) model load
     from ..generate import Generator
 
-    gen = Generator.from_run(args.run_dir, which=args.which)
+    gen = Generator.from_run(resolve_run_arg(args), which=args.which)
     if args.compare:
         return _compare(gen, args)
     for notice in gen.check(args.prompt, settings, args.length, args.seed)[1]:

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import signal
-import time
 from pathlib import Path
 
 from ..config import PRECISIONS, SCHEDULES, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_model_flags, given, print_json,
-                     say)
+from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags, given,
+                     print_json, resolve_run_arg, say)
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
@@ -42,15 +40,20 @@ def add_parser(subparsers):
     p.add_argument("--strategy", choices=STRATEGIES, default=None, help="tf.distribute strategy (auto)")
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto")
     p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run")
-    p.add_argument("--run-dir", default=None, help="where to write the run (default: runs/NAME-ARCH-TIME)")
-    p.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR from its last checkpoint")
+    p.add_argument("--run-dir", default=None, metavar="DIR",
+                   help="where to write the run, anywhere (default: RUNS_HOME/CORPUS-ARCH-TIME)")
+    add_home_flag(p)
+    p.add_argument("--resume", default=None, metavar="RUN",
+                   help="continue RUN (a folder or a name from `chargen runs`) from its last checkpoint")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
     return p
 
 
-def default_run_dir(corpus_name: str, arch: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", corpus_name.split(" ")[0]).strip("-").lower() or "corpus"
-    return Path("runs") / f"{slug}-{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+def default_run_dir(corpus_name: str, arch: str, runs_dir: str | None = None) -> Path:
+    """A new folder in the runs home (never the current directory unless asked)."""
+    from ..home import ensure_home, new_run_name, runs_home, unique_path
+
+    return unique_path(ensure_home(runs_home(runs_dir)), new_run_name(corpus_name, arch))
 
 
 def _configs(args) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
@@ -82,13 +85,18 @@ def _make_trainer(args, on_event):
         import_tensorflow_quietly()
         from ..training import Trainer
 
-        return Trainer.resume(args.resume, on_event, epochs=args.epochs, time_budget=args.time_budget)
+        return Trainer.resume(resolve_run_arg(args, "resume"), on_event, epochs=args.epochs,
+                              time_budget=args.time_budget)
     model_cfg, train_cfg, corpus_cfg = _configs(args)
+    if not args.run_dir:
+        from ..home import runs_home
+
+        runs_home(args.runs_dir)  # a runs home that is a file fails here, before TensorFlow starts
     import_tensorflow_quietly()
     from ..training import Trainer
 
     corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
-    run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch)
+    run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch, args.runs_dir)
     return Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)
 
 
