@@ -78,6 +78,7 @@ class TrainConfig:
     strategy: str = "auto"  # auto | default | mirrored | multiworker
     precision: str = "auto"  # auto | float32 | mixed
     carry_state: bool = True  # lstm: carry the LSTM state from batch to batch (truncated BPTT; one replica only)
+    early_stop: int = 0  # stop after this many epoch-end evaluations without a better val loss (0: never)
 
     def validate(self) -> "TrainConfig":
         if not isinstance(self.epochs, int) or self.epochs <= 0:
@@ -92,6 +93,8 @@ class TrainConfig:
             raise SettingsError(f"--time-budget must be positive seconds, got {self.time_budget}")
         if self.checkpoint_every < 0:
             raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
+        if not isinstance(self.early_stop, int) or self.early_stop < 0:
+            raise SettingsError(f"--early-stop must be a whole number of evaluations >= 0, got {self.early_stop}")
         if self.strategy not in STRATEGIES:
             raise SettingsError(f"unknown --strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
         if self.precision not in PRECISIONS:

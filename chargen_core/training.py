@@ -14,6 +14,7 @@ from .config import CorpusConfig, ModelConfig, TrainConfig
 from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
+from .early_stop import EarlyStop
 from .errors import ChargenError, CorpusError, SettingsError
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
@@ -260,6 +261,8 @@ class Trainer:
         scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=replan_budget)
         # validation_steps=None: one full pass over the finite validation set each epoch.
         callbacks = [scheduler, callback]
+        if cfg.early_stop:
+            callbacks.append(EarlyStop(state, cfg.early_stop))
         if self.carry_state:  # each epoch reads the streams from a new offset: start them from a zero state
             layers = carry_layers(self.model)
             callbacks.insert(0, keras.callbacks.LambdaCallback(

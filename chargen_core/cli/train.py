@@ -9,13 +9,14 @@ from pathlib import Path
 from ..config import PRECISIONS, SCHEDULES, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from ..sizing import resolve_size
 from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags, given,
                      print_json, resolve_run_arg, say)
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state")
+                "carry_state", "early_stop")
 CORPUS_FIELDS = ("standardize", "encoding")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -27,6 +28,12 @@ def add_parser(subparsers):
     add_model_flags(p)
     p.add_argument("--epochs", type=int, default=None, help="epochs to train (upper bound with --time-budget)")
     p.add_argument("--time-budget", type=float, default=None, metavar="S", help="stop cleanly after S seconds")
+    p.add_argument("--size", default=None, metavar="auto|default",
+                   help="auto: pick units, layers, batch, sequence length, learning rate and dropout for the budget, "
+                        "the corpus and this machine's measured speed (default with --time-budget); default: the "
+                        "fixed measured defaults. Flags you give yourself are kept")
+    p.add_argument("--early-stop", type=int, default=None, metavar="N",
+                   help="stop when val loss has not improved for N epochs (default: never)")
     p.add_argument("--batch-size", type=int, default=None, help="global batch size")
     p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate")
     p.add_argument("--schedule", choices=SCHEDULES, default=None, help="learning-rate schedule")
@@ -73,7 +80,8 @@ def _make_trainer(args, on_event):
     from ..corpus import load_corpus
 
     if args.resume:
-        fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir")
+        fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
+                                                        "size")
                  if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
         if fixed:
             raise SettingsError(f"--resume keeps the run's own settings; {', '.join(fixed)} cannot change "
@@ -88,6 +96,8 @@ def _make_trainer(args, on_event):
         return Trainer.resume(resolve_run_arg(args, "resume"), on_event, epochs=args.epochs,
                               time_budget=args.time_budget)
     model_cfg, train_cfg, corpus_cfg = _configs(args)
+    size = resolve_size(args.size, time_budget=train_cfg.time_budget, arch=model_cfg.arch,
+                        strategy=train_cfg.strategy)
     if not args.run_dir:
         from ..home import runs_home
 
@@ -97,7 +107,40 @@ def _make_trainer(args, on_event):
 
     corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
     run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch, args.runs_dir)
-    return Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)
+    chosen = None
+    if size == "auto":
+        model_cfg, train_cfg, chosen = auto_size(args, corpus, model_cfg, train_cfg)
+    trainer = Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)
+    trainer.size = chosen
+    return trainer
+
+
+def auto_size(args, corpus, model_cfg: ModelConfig, train_cfg: TrainConfig):
+    """Probe this machine's speed, pick the size for the rest of the budget, and return the configs to train."""
+    import tensorflow as tf
+
+    from ..probe import run_probe
+    from ..sizing import choose
+    from ..vocab import Vocab
+
+    vocab_size = Vocab.from_text(corpus.text).size
+    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    say(f"chargen: --size auto: measuring this machine's training speed ({device}) ...")
+    probe = run_probe(vocab_size, device, seed=train_cfg.seed)
+    budget = train_cfg.time_budget
+    if probe.seconds > budget / 2:
+        raise SettingsError(f"the --size auto speed probe took {probe.seconds:.1f} s of the {budget:g} s budget; "
+                            "give a longer --time-budget, or set --units/--layers and --size default")
+    user = {**given(args, MODEL_FIELDS), **given(args, TRAIN_FIELDS)}
+    chosen = choose(budget=budget, probe_tps=probe.targets_per_second, probe_seconds=probe.seconds,
+                    train_chars=int(corpus.chars * (1 - train_cfg.val_fraction)), vocab_size=vocab_size,
+                    device=device, fixed=user)
+    say(f"chargen: {chosen.describe()}")
+    model_cfg = dataclasses.replace(model_cfg, units=chosen.units, layers=chosen.layers, seq_len=chosen.seq_len,
+                                    dropout=chosen.dropout).validate()
+    train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
+                                    time_budget=budget - probe.seconds).validate()
+    return model_cfg, train_cfg, chosen
 
 
 class Reporter:
@@ -146,8 +189,10 @@ def run(args) -> int:
                f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
     if args.json:
         say(summary)
+        size = getattr(trainer, "size", None)
         print_json({**dataclasses.asdict(finished), "params": trainer.params, "device": trainer.device,
-                    "strategy": trainer.strategy_name, "replicas": trainer.replicas})
+                    "strategy": trainer.strategy_name, "replicas": trainer.replicas,
+                    "size": size.as_dict() if size is not None else None})
     else:
         print(summary, flush=True)
     if finished.reason == "nan":

@@ -1,0 +1,194 @@
+"""`--size auto`: the model shape and training recipe for a time budget, a corpus and this machine's speed.
+
+The rule (measurements behind it: README, "Models, and why these defaults", and bench/README.md):
+
+1. A probe (chargen_core/probe.py) trains the reference shape for a few seconds and measures targets/s.
+2. Each candidate shape's speed is predicted from the probe by its cost per target (multiply-adds of the LSTM
+   layers and the logits). On a CPU time grows with that cost; on a GPU a step costs about the same until the
+   model is big enough to fill the device (GPU_FLOOR_MACS), so width is nearly free there.
+3. The biggest candidate that can still see MIN_TARGETS_PER_PARAM training targets per parameter in the budget
+   is chosen, capped at MAX_PARAMS_PER_CHAR parameters per training character. On the development CPU
+   (~33,000 targets/s for 1 x 256) 150 s buys ~5 M targets: 1 x 256 (16 per parameter) beat 1 x 128 and
+   2 x 128 there, and a 512-wide layer (~1.3 per parameter) would barely train.
+4. Batch rows and sequence length: 256 x 25 on a CPU (measured best), 1024 x 100 on a GPU (cuDNN runs the long
+   loop fast and a big batch fills the device); fewer rows when the corpus is too short to give every stream
+   MIN_STEPS_PER_EPOCH batches.
+5. Learning rate: 1e-2 (measured best for 256 units), scaled by sqrt(256 / units) for wider layers.
+6. Dropout (between layers and before the logits) grows with the epochs the budget buys: short runs underfit
+   and keep 0, which also keeps cuDNN eligible on a GPU (plain Dropout layers never break that).
+
+Explicit flags win: any of units, layers, batch size, sequence length, learning rate or dropout given by the
+user is kept and the rule picks the rest around it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from .errors import SettingsError
+
+SIZES = ("auto", "default")
+EMBEDDING = 32  # the embedding width every candidate keeps (ModelConfig's default)
+# Candidate (layers, units), smallest first.
+LADDER = ((1, 64), (1, 128), (1, 256), (1, 384), (1, 512), (2, 512), (2, 768), (2, 1024), (3, 1024))
+MIN_TARGETS_PER_PARAM = 12.0  # between 1 x 128 / 1 x 256 (won at 16) and 1 x 512 (~1.3) in 150 s on 2 cores
+MAX_PARAMS_PER_CHAR = 8.0  # a corpus of N training characters gets at most 8N parameters (dropout does the rest)
+GPU_FLOOR_MACS = 2_500_000  # a GPU step costs at least as much as a model of about this size per target
+MIN_STEPS_PER_EPOCH = 20  # each carried stream is at least this many batches long
+PROBE_SECONDS = 4.0  # timed seconds of the probe (plus building and tracing the probe model)
+MIN_AUTO_BUDGET = 30.0  # --size auto needs at least this budget: the probe must be a small share of it
+# (epochs the budget buys, dropout): the first row whose bound is not exceeded wins.
+DROPOUT_BY_EPOCHS = ((12.0, 0.0), (30.0, 0.1), (80.0, 0.2), (math.inf, 0.3))
+
+
+@dataclass(frozen=True)
+class Device:
+    kind: str  # "CPU" or "GPU"
+    batch_size: int
+    seq_len: int
+    probe_units: int  # the shape the probe trains (1 layer) to measure this machine
+
+
+CPU = Device("CPU", batch_size=256, seq_len=25, probe_units=256)
+GPU = Device("GPU", batch_size=1024, seq_len=100, probe_units=512)
+
+
+@dataclass(frozen=True)
+class Size:
+    """What --size auto chose, and the figures it chose from (reported in --json as `size`)."""
+
+    units: int
+    layers: int
+    batch_size: int
+    seq_len: int
+    learning_rate: float
+    dropout: float
+    probe_seconds: float  # wall time of the probe, taken from the budget
+    probe_targets_per_second: float  # measured on the probe's shape
+    predicted_targets_per_second: float  # for the chosen shape
+    planned_epochs: float  # passes over the training text the rest of the budget should buy
+    device: str
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+    def describe(self) -> str:
+        return (f"--size auto: {self.layers} x {self.units} units, batch {self.batch_size} x {self.seq_len}, "
+                f"lr {self.learning_rate:g}, dropout {self.dropout:g} (probe {self.probe_seconds:.1f} s: "
+                f"{self.probe_targets_per_second:,.0f} targets/s on 1 x {self.probe_units_hint}; predicted "
+                f"{self.predicted_targets_per_second:,.0f} targets/s, {self.planned_epochs:.1f} epochs)")
+
+    @property
+    def probe_units_hint(self) -> int:
+        return device_profile(self.device).probe_units
+
+
+def device_profile(kind: str) -> Device:
+    return GPU if kind == "GPU" else CPU
+
+
+def params(layers: int, units: int, vocab_size: int, embedding: int = EMBEDDING) -> int:
+    """Trainable parameters of the default architecture (as model.count_params)."""
+    total, width = vocab_size * embedding, embedding
+    for _ in range(layers):
+        total += 4 * units * (width + units + 1)
+        width = units
+    return total + width * vocab_size + vocab_size
+
+
+def macs_per_target(layers: int, units: int, vocab_size: int, embedding: int = EMBEDDING) -> int:
+    """Multiply-adds per character in the forward pass: the LSTM gates and the logits."""
+    total, width = 0, embedding
+    for _ in range(layers):
+        total += 4 * units * (width + units)
+        width = units
+    return total + width * vocab_size
+
+
+def predicted_speed(probe_tps: float, device: Device, layers: int, units: int, vocab_size: int,
+                    batch_size: int | None = None) -> float:
+    """Targets/s of a shape, from the probe's measured targets/s on 1 x device.probe_units.
+
+    On a GPU a step takes about as long whatever the batch until the device is full, so a batch cut below the
+    probe's (a short corpus) also cuts the speed in proportion; a CPU is busy at any batch size."""
+    probe_cost = macs_per_target(1, device.probe_units, vocab_size)
+    cost = macs_per_target(layers, units, vocab_size)
+    if device.kind != "GPU":
+        return probe_tps * probe_cost / cost
+    fill = min(1.0, (batch_size or device.batch_size) / device.batch_size)
+    return probe_tps * fill * max(probe_cost, GPU_FLOOR_MACS) / max(cost, GPU_FLOOR_MACS)
+
+
+def dropout_for(epochs: float) -> float:
+    return next(rate for bound, rate in DROPOUT_BY_EPOCHS if epochs <= bound)
+
+
+def learning_rate_for(units: int) -> float:
+    return round(min(1e-2, 1e-2 * math.sqrt(256 / units)), 6)
+
+
+def fit_batch(train_chars: int, batch_size: int, seq_len: int) -> int:
+    """Rows per batch such that every carried stream gives at least MIN_STEPS_PER_EPOCH batches."""
+    return max(1, min(batch_size, train_chars // (MIN_STEPS_PER_EPOCH * (seq_len + 1))))
+
+
+def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars: int, vocab_size: int,
+           device: str = "CPU", fixed: dict | None = None) -> Size:
+    """The decision function. fixed: user-given values (units, layers, batch_size, seq_len, learning_rate,
+    dropout) that are kept as they are."""
+    fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
+    profile = device_profile(device)
+    if not probe_tps > 0:
+        raise SettingsError("the size probe measured no training speed; set --units and --layers yourself")
+    seconds = max(0.0, budget - probe_seconds)
+    seq_len = fixed.get("seq_len", profile.seq_len)
+    batch_size = fixed.get("batch_size", fit_batch(train_chars, profile.batch_size, seq_len))
+    cap = MAX_PARAMS_PER_CHAR * train_chars
+    candidates = [(layers, units) for layers, units in LADDER
+                  if fixed.get("layers", layers) == layers and fixed.get("units", units) == units]
+    if not candidates:  # a user-given shape off the ladder: that shape only
+        candidates = [(fixed.get("layers", 1), fixed.get("units", 256))]
+    layers, units = candidates[0]
+    for cand_layers, cand_units in candidates:  # smallest first: keep the biggest that still qualifies
+        n = params(cand_layers, cand_units, vocab_size)
+        targets = seconds * predicted_speed(probe_tps, profile, cand_layers, cand_units, vocab_size, batch_size)
+        if targets >= MIN_TARGETS_PER_PARAM * n and n <= cap:
+            layers, units = cand_layers, cand_units
+    speed = predicted_speed(probe_tps, profile, layers, units, vocab_size, batch_size)
+    epochs = seconds * speed / max(1, train_chars)
+    return Size(
+        units=units, layers=layers,
+        batch_size=batch_size, seq_len=seq_len,
+        learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
+        dropout=fixed.get("dropout", dropout_for(epochs)),
+        probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
+        predicted_targets_per_second=speed, planned_epochs=epochs, device=profile.kind,
+    )
+
+
+def resolve_size(size: str | None, *, time_budget: float | None, arch: str, strategy: str) -> str:
+    """'auto' or 'default' from --size and the other flags; bad combinations raise SettingsError (exit 2).
+
+    The rule: --size defaults to auto when --time-budget is given (and the arch is lstm on one machine), to
+    default otherwise; auto needs a budget of at least MIN_AUTO_BUDGET seconds.
+    """
+    if size is not None and size not in SIZES:
+        raise SettingsError(f"unknown --size {size!r}; choose one of {', '.join(SIZES)}")
+    if size is None:
+        auto = time_budget is not None and arch == "lstm" and strategy != "multiworker"
+        size = "auto" if auto and time_budget >= MIN_AUTO_BUDGET else "default"
+        return size
+    if size == "auto":
+        if time_budget is None:
+            raise SettingsError("--size auto sizes the model for a time budget: give --time-budget S "
+                                f"(at least {MIN_AUTO_BUDGET:g} s), or set --units/--layers yourself")
+        if time_budget < MIN_AUTO_BUDGET:
+            raise SettingsError(f"--time-budget {time_budget:g} is too short for --size auto: its speed probe "
+                                f"takes a few seconds of the budget; give at least {MIN_AUTO_BUDGET:g} s or "
+                                "--size default")
+        if arch != "lstm":
+            raise SettingsError("--size auto sizes the lstm arch; --arch seed has the tutorial's fixed shape")
+        if strategy == "multiworker":
+            raise SettingsError("--size auto is not available with --strategy multiworker (every worker must "
+                                "build the same model); set --units/--layers")
+    return size

@@ -1,0 +1,136 @@
+"""--size auto: the decision function with faked throughputs, bad input, and one short real run."""
+import json
+
+import pytest
+
+from chargen_core import sizing
+from chargen_core.cli import main
+from chargen_core.errors import SettingsError
+from chargen_core.sizing import choose, resolve_size
+
+NIETZSCHE_TRAIN = 540_000  # characters in the training split of the tutorial's corpus
+VOCAB = 85
+
+
+def pick(tps, budget, device="CPU", chars=NIETZSCHE_TRAIN, **fixed):
+    return choose(budget=budget, probe_tps=tps, probe_seconds=6.0, train_chars=chars, vocab_size=VOCAB,
+                  device=device, fixed=fixed)
+
+
+def test_cpu_like_150_seconds_reproduces_the_measured_default():
+    size = pick(33_000, 150)  # the development machine's 1 x 256 speed
+    assert (size.layers, size.units, size.batch_size, size.seq_len) == (1, 256, 256, 25)
+    assert size.learning_rate == pytest.approx(1e-2) and size.dropout == 0.0
+    assert size.predicted_targets_per_second == pytest.approx(33_000)
+
+
+def test_cpu_like_more_time_buys_a_bigger_model_with_dropout():
+    sizes = [pick(33_000, budget) for budget in (150, 600, 3600, 7200)]
+    params = [sizing.params(s.layers, s.units, VOCAB) for s in sizes]
+    assert params == sorted(params) and params[-1] > params[0]
+    assert [s.dropout for s in sizes] == sorted(s.dropout for s in sizes) and sizes[-1].dropout > 0
+    assert sizes[-1].learning_rate < sizes[0].learning_rate  # wider layers get a lower rate
+    assert all(s.device == "CPU" and s.seq_len == 25 for s in sizes)
+
+
+def test_a_slower_cpu_gets_a_smaller_model_for_the_same_budget():
+    fast, slow = pick(33_000, 150), pick(8_000, 150)
+    assert slow.units < fast.units and slow.layers == 1
+
+
+def test_gpu_like_throughput_gets_a_bigger_batch_longer_rows_and_width():
+    corpus = 100_000_000  # a big corpus: the batch is not cut
+    size = pick(300_000, 600, device="GPU", chars=corpus)
+    cpu = pick(33_000, 600, chars=corpus)
+    assert size.batch_size == 1024 and size.seq_len == 100 and size.device == "GPU"
+    assert size.units >= 512 and sizing.params(size.layers, size.units, VOCAB) > sizing.params(cpu.layers, cpu.units, VOCAB)
+    # On a GPU width is nearly free until the device is full: the 512-wide probe predicts the same speed for 384.
+    assert sizing.predicted_speed(300_000, sizing.GPU, 1, 384, VOCAB) == pytest.approx(300_000)
+    hour = pick(1_000_000, 3600, device="GPU", chars=corpus)
+    assert hour.layers >= 2 and hour.units >= 1024
+
+
+def test_tiny_corpus_gets_a_small_model_short_streams_and_dropout():
+    size = pick(33_000, 600, chars=5_000)
+    assert (size.layers, size.units) == (1, 64)  # capped by the corpus, not by time
+    assert size.batch_size * sizing.MIN_STEPS_PER_EPOCH * (size.seq_len + 1) <= 5_000
+    assert size.dropout == max(rate for _, rate in sizing.DROPOUT_BY_EPOCHS)  # thousands of epochs
+
+
+def test_huge_corpus_is_limited_by_time_and_keeps_dropout_off():
+    size = pick(33_000, 600, chars=1_000_000_000)
+    assert size.dropout == 0.0 and size.planned_epochs < 1
+    assert sizing.params(size.layers, size.units, VOCAB) * sizing.MIN_TARGETS_PER_PARAM <= (
+        (600 - 6) * size.predicted_targets_per_second)
+
+
+def test_flags_given_by_the_user_are_kept():
+    size = pick(33_000, 3600, units=256, layers=1, batch_size=64, dropout=0.05)
+    assert (size.units, size.layers, size.batch_size, size.dropout) == (256, 1, 64, 0.05)
+    assert size.learning_rate == pytest.approx(1e-2) and size.seq_len == 25
+    odd = pick(33_000, 150, units=200)  # off the ladder: that width
+    assert odd.units == 200
+
+
+def test_resolve_size_rules():
+    assert resolve_size(None, time_budget=150, arch="lstm", strategy="auto") == "auto"
+    assert resolve_size(None, time_budget=None, arch="lstm", strategy="auto") == "default"
+    assert resolve_size(None, time_budget=10, arch="lstm", strategy="auto") == "default"  # too short: documented
+    assert resolve_size(None, time_budget=150, arch="seed", strategy="auto") == "default"
+    assert resolve_size("default", time_budget=150, arch="lstm", strategy="auto") == "default"
+    for bad, kwargs in [("big", {}), ("auto", {"time_budget": None}), ("auto", {"time_budget": 5}),
+                        ("auto", {"arch": "seed"}), ("auto", {"strategy": "multiworker"})]:
+        args = {"time_budget": 150, "arch": "lstm", "strategy": "auto", **kwargs}
+        with pytest.raises(SettingsError):
+            resolve_size(bad, **args)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--size", "big"], "unknown --size 'big'"),
+    (["--size", "auto"], "--size auto sizes the model for a time budget"),
+    (["--size", "auto", "--time-budget", "5"], "too short for --size auto"),
+    (["--early-stop", "-1"], "--early-stop must be"),
+])
+def test_bad_size_flags_exit_2_with_one_line(capsys, tiny_corpus_file, argv, message):
+    rc = main(["train", "--corpus", str(tiny_corpus_file), *argv])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and message in err and len(err.splitlines()) == 1
+
+
+def test_a_real_auto_run_reports_its_choice_in_json(capsys, tiny_corpus_file, tmp_path, monkeypatch):
+    # A small probe shape keeps the test quick; the probe still trains and times real steps.
+    monkeypatch.setattr(sizing, "CPU", sizing.Device("CPU", batch_size=8, seq_len=16, probe_units=32))
+    monkeypatch.setattr(sizing, "PROBE_SECONDS", 0.5)
+    run_dir = tmp_path / "run"
+    rc = main(["train", "--corpus", str(tiny_corpus_file), "--time-budget", "60", "--epochs", "1",
+               "--steps-per-epoch", "3", "--preview-length", "0", "--seed", "1", "--run-dir", str(run_dir),
+               "--json"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    size = result["size"]
+    assert set(size) >= {"units", "layers", "batch_size", "seq_len", "learning_rate", "dropout", "probe_seconds"}
+    assert 0 < size["probe_seconds"] < 30 and size["probe_targets_per_second"] > 0
+    assert "--size auto:" in err and "probe" in err
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["model"]["units"] == size["units"] and config["model"]["layers"] == size["layers"]
+    assert config["model"]["dropout"] == size["dropout"] and config["train"]["batch_size"] == size["batch_size"]
+    assert config["train"]["time_budget"] == pytest.approx(60 - size["probe_seconds"])
+
+
+def test_early_stop_after_n_evaluations_without_improvement():
+    from types import SimpleNamespace
+
+    from chargen_core.callbacks import RunState
+    from chargen_core.early_stop import EarlyStop
+
+    state = RunState()
+    stop = EarlyStop(state, patience=2)
+    stop.set_model(SimpleNamespace(stop_training=False))
+    for epoch, loss in enumerate([2.0, 1.5, 1.6, 1.4, 1.45]):
+        state.val_loss = loss
+        stop.on_epoch_end(epoch)
+        assert not stop.model.stop_training and state.reason is None
+    state.val_loss = 1.41  # second evaluation in a row above 1.4
+    stop.on_epoch_end(5)
+    assert stop.model.stop_training and state.reason == "early_stop"
