@@ -6,10 +6,11 @@ import platform
 from pathlib import Path
 
 from . import __version__
-from .checkpoints import (CHECKPOINT_DIR, atomic_write_json, atomic_write_text, list_checkpoints, read_manifest,
-                          verify)
+from .checkpoints import (CHECKPOINT_DIR, atomic_write_json, atomic_write_text, list_checkpoints, manifest_path,
+                          read_manifest, verify)
 from .config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from .errors import RunDirError
+from .runlock import LOCK_FILE
 from .vocab import Vocab
 
 CONFIG = "config.json"
@@ -51,7 +52,7 @@ def check_writable(path: Path) -> None:
             raise RunDirError(f"run dir {path} exists and is not a folder")
         if (path / CONFIG).exists():
             raise RunDirError(f"{path} already holds a run; continue it with --resume {path} or pick another --run-dir")
-        if any(path.iterdir()):
+        if not creation_leftovers(path):
             raise RunDirError(f"run dir {path} is not empty; pick a new or empty folder")
         target = path
     else:
@@ -62,6 +63,18 @@ def check_writable(path: Path) -> None:
             raise RunDirError(f"cannot create run dir {path}: {target} is not a folder")
     if not os.access(target, os.W_OK | os.X_OK):
         raise RunDirError(f"cannot write run dir {path}: {target} is not writable")
+
+
+def creation_leftovers(path: Path) -> bool:
+    """True when path holds nothing but what a run killed while being created leaves (its lock, temp files, the
+    vocabulary written before config.json, an empty checkpoints/): a new run may be written there."""
+    for entry in Path(path).iterdir():
+        if entry.name in (LOCK_FILE, VOCAB) or entry.name.startswith(".tmp-"):
+            continue
+        if entry.name == CHECKPOINT_DIR and entry.is_dir() and all(e.name.startswith(".tmp-") for e in entry.iterdir()):
+            continue
+        return False
+    return True
 
 
 class RunDir:
@@ -177,6 +190,10 @@ class RunDir:
     def last_path(self) -> Path:
         return self.path / MODEL
 
+    def has_checkpoint(self) -> bool:
+        """Whether any model was ever saved here (damaged or not): a run without one can only start over."""
+        return any(path.exists() or manifest_path(path).exists() for path in self.candidates("best"))
+
     def candidates(self, which: str = "last") -> list[Path]:
         """Model files to try, best guess first."""
         if which not in ("best", "last"):
@@ -202,6 +219,7 @@ class RunDir:
                 except Exception as exc:  # a file that verifies but will not load is damaged too
                     problem = f"cannot load: {first_line(exc)}"
                 else:
+                    self._check_vocab(model, path)
                     if tried:
                         self.notices.append(f"{'; '.join(tried)}; using {path.name} (step {manifest.global_step})")
                     return model, manifest, path
@@ -209,6 +227,13 @@ class RunDir:
                 tried.append(f"{path.name} is damaged ({problem})")
         detail = f" ({'; '.join(tried)})" if tried else ""
         raise RunDirError(f"{self.path} has no usable model{detail}")
+
+    def _check_vocab(self, model, path: Path) -> None:
+        """A model and a vocabulary of different sizes are two runs mixed up: refuse, never score or sample it."""
+        outputs = int(model.output_shape[-1])
+        if outputs != self.vocab.size:
+            raise RunDirError(f"{path} predicts {outputs} characters but {self.path / VOCAB} has {self.vocab.size}: "
+                              "the model and vocabulary come from different runs")
 
     def load_model(self, which: str = "best", *, compile: bool = False):
         """The model, loaded in Keras safe mode; falls back past damaged files (see .notices)."""

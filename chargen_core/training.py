@@ -22,7 +22,8 @@ from .model import build_model, model_outputs_logits
 from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, restarted_chief_run,
                           stop_agreement, writes_run_dir)
 from .preview import Previewer
-from .runs import RunDir, check_writable, first_line
+from .runlock import RunLock
+from .runs import CONFIG, RunDir, check_writable, first_line
 from .schedule import Schedule, ScheduleCallback
 from .vocab import Vocab
 
@@ -66,6 +67,22 @@ class Trainer:
         self.corpus = corpus
         self.run_path = Path(run_dir)
         self._emit_fn = on_event
+        # One writer per run: taken before anything is read or written, held until run() ends (or the process dies).
+        self._lock = RunLock(self.run_path) if writes_run_dir(train_config) else None
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._setup(corpus, run_dir, model_config, train_config, _resume)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Give up the run's lock (a new run that never got its config.json leaves no directory behind)."""
+        if self._lock is not None:
+            self._lock.release(remove_dir=not (self.run_path / CONFIG).exists())
+
+    def _setup(self, corpus, run_dir, model_config, train_config, _resume) -> None:
         if _resume is None and train_config.strategy == "multiworker":
             _resume = restarted_chief_run(self.run_path, self.model_config)
         if _resume is None and writes_run_dir(train_config):
@@ -78,6 +95,8 @@ class Trainer:
         self.state = RunState()
         self.control = Control()
         self._run = _resume
+        # A run killed before its first checkpoint was written starts again from its saved settings.
+        self._fresh = _resume is None or not _resume.has_checkpoint()
         multiworker = is_multiworker(self._info.strategy)
         with self._info.strategy.scope():
             if _resume is None or multiworker:
@@ -87,11 +106,14 @@ class Trainer:
                 compile_model(self.model, model_config, train_config, self._info.precision)
                 if multiworker:
                     self.model.optimizer.build(self.model.trainable_variables)
+            elif self._fresh:
+                self.model = _build(model_config, self.vocab.size, self._info.precision)
+                compile_model(self.model, model_config, train_config, self._info.precision)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
                 self._restore_counters(_resume, manifest)
         if multiworker:
-            if _resume is not None:
+            if _resume is not None and not self._fresh:
                 self._load_into_model(_resume)
             self._sync_workers()
             fix_symbolic_build(self.model)
@@ -109,6 +131,9 @@ class Trainer:
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "
                                 f"pass --epochs N with N > {done} to train longer")
         self.notices: list[str] = list(_resume.notices) if _resume is not None else []
+        if _resume is not None and self._fresh:
+            self.notices.append(f"{run_dir} has no checkpoint yet (stopped before its first one): training it from "
+                                "the start with its saved settings")
         if train_config.carry_state and model_config.arch == "lstm" and not self.carry_state:
             self.notices.append("the LSTM state is not carried between batches here (several replicas, or a run "
                                 "saved before chargen carried state): each row is an independent sequence of "
@@ -215,6 +240,7 @@ class Trainer:
             raise
         finally:
             self.control.set_active(False, self.model)
+            self.release()
 
     def _prepare_run_dir(self, writer: CheckpointWriter) -> RunDir:
         if not writer.is_chief:  # never touches its --run-dir; checkpoints go to a private temp folder
@@ -226,7 +252,7 @@ class Trainer:
             run.remove_stale_temp_files()
             run.update_train_config(self.train_config)
             run.truncate_history(self.state.epochs_done)
-            writer.saved_step = self.state.global_step
+            writer.saved_step = -1 if self._fresh else self.state.global_step
             return run
         return RunDir.create(self.run_path, model_config=self.model_config, train_config=self.train_config,
                              corpus_config=corpus_config_for(self.corpus), vocab=self.vocab,
