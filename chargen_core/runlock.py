@@ -29,6 +29,17 @@ def _flock(fd: int) -> bool:
         return False
 
 
+def _why_not_created(path: Path, exc: OSError) -> str:
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"cannot create run dir {path}: {ancestor} is not a folder"
+    if isinstance(exc, PermissionError):
+        return f"cannot write run dir {path}: {ancestor} is not writable"
+    return f"cannot create run dir {path}: {exc.strerror or exc}"
+
+
 def _holder(path: Path) -> str:
     try:
         pid = path.read_text(encoding="ascii").strip()
@@ -63,7 +74,7 @@ class RunLock:
             except FileExistsError:  # another process made it a moment ago; the lock decides
                 pass
             except OSError as exc:
-                raise RunDirError(f"cannot create run dir {self.run_path}: {exc.strerror or exc}") from None
+                raise RunDirError(_why_not_created(self.run_path, exc)) from None
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
