@@ -54,7 +54,7 @@ def test_tiny_corpus_gets_a_small_model_short_streams_and_dropout():
     size = pick(33_000, 600, chars=5_000)
     assert (size.layers, size.units) == (1, 64)  # capped by the corpus, not by time
     assert size.batch_size * sizing.MIN_STEPS_PER_EPOCH * (size.seq_len + 1) <= 5_000
-    assert size.dropout == max(rate for _, rate in sizing.DROPOUT_BY_EPOCHS)  # thousands of epochs
+    assert size.dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)  # thousands of epochs
 
 
 def test_huge_corpus_is_limited_by_time_and_keeps_dropout_off():
