@@ -7,7 +7,7 @@ each lstm case the tutorial's model trains for --reference-seconds and its targe
 trains the tutorial's model at half the reference speed gets twice the time). Every figure is printed.
 
 Usage: python bench/quality.py [--budget 150] [--corpus nietzsche] [--only seed,auto,raw] [--scale auto|1]
-       [--reference-seconds 40] [--out DIR]
+       [--reference-seconds 40] [--max-seconds S] [--out DIR]
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ CASES = {
     "seed": (["--arch", "seed"], "seed"),
     "auto": ([], "seed"),
     "raw": ([], "none"),
-    "fixed": (["--size", "default"], "seed"),  # the fixed 1 x 256 defaults, for comparison
+    "default": (["--size", "default"], "seed"),  # the fixed 1 x 256 defaults, for comparison
 }
-TARGETS = {("auto", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("fixed", 150): 1.35}
+TARGETS = {("auto", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("default", 150): 1.35}
 
 
 def chargen(*argv: str) -> tuple[dict, str]:
@@ -42,7 +42,7 @@ def chargen(*argv: str) -> tuple[dict, str]:
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 
-def train(name: str, corpus: str, budget: float, out: Path) -> dict:
+def train(name: str, corpus: str, budget: float, out: Path, *, evaluate: bool = True) -> dict:
     flags, standardize = CASES[name]
     run_dir = out / f"{name}-{time.strftime('%H%M%S')}"
     load = os.getloadavg()[0]
@@ -51,7 +51,8 @@ def train(name: str, corpus: str, budget: float, out: Path) -> dict:
                         f"{budget:.1f}", "--epochs", "10000", "--preview-length", "0", "--seed", "1",
                         "--run-dir", str(run_dir), "--json")
     # Score the model as it is at the end of the budget (a budget stop can land mid-epoch).
-    evaluation, _ = chargen("eval", str(run_dir), "--which", "last", "--json")
+    evaluation = (chargen("eval", str(run_dir), "--which", "last", "--json")[0] if evaluate
+                  else {"nats_per_char": float("nan"), "bits_per_char": float("nan")})
     size = result.get("size") or {}
     return {"case": name, "arch": "seed" if name == "seed" else "lstm", "standardize": standardize,
             "budget": round(budget, 1), "params": result["params"], "epochs": result["epochs"],
@@ -78,7 +79,7 @@ def table(rows: list[dict], nominal: float) -> str:
         mark = "" if target is None or r["case"] == "seed" else (
             f" (target ≤ {target} ✓)" if r["val_nats"] <= target else f" (target ≤ {target}: +{r['val_nats'] - target:.3f})")
         ref = r.get("reference_speed")
-        lines.append(f"| {r['case']} | {r['standardize']} | {nominal:g} | {r['budget']:g} | {shape(r)} | "
+        lines.append(f"| {r['case']} | {r['standardize']} | {r.get('nominal_seconds', nominal):g} | {r['budget']:g} | {shape(r)} | "
                      f"{r['params']:,} | {r['epochs']} | {r['steps']} | {r['val_nats']:.3f}{mark} | "
                      f"{r['targets_per_second']:,.0f} | {f'{ref:,.0f}' if ref else 'n/a'} |")
     return "\n".join(lines)
@@ -93,6 +94,8 @@ def main() -> int:
                         f"against {REFERENCE_SEED_SPEED:,.0f} targets/s; or a fixed factor (1: no scaling)")
     parser.add_argument("--reference-seconds", type=float, default=40.0,
                         help="seconds the tutorial's model trains before each lstm case to measure its speed")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="cap on a scaled budget (the table then shows the nominal seconds it stands for)")
     parser.add_argument("--out", type=Path, default=None, help="keep the runs here (default: a temp folder)")
     args = parser.parse_args()
     cases = [c.strip() for c in args.only.split(",") if c.strip()]
@@ -113,12 +116,19 @@ def main() -> int:
             else:
                 scale, reference = fixed_scale, None
                 if fixed_scale is None:
-                    reference = train("seed", args.corpus, args.reference_seconds, out)["targets_per_second"]
+                    reference = train("seed", args.corpus, args.reference_seconds, out,
+                                      evaluate=False)["targets_per_second"]
                     scale = REFERENCE_SEED_SPEED / reference
                     print(f"[{name}] tutorial model: {reference:,.0f} targets/s -> budget x {scale:.2f}",
                           file=sys.stderr, flush=True)
-                row = train(name, args.corpus, args.budget * scale, out)
+                budget = args.budget * scale
+                if args.max_seconds and budget > args.max_seconds:
+                    print(f"[{name}] scaled budget {budget:.0f} s capped at --max-seconds {args.max_seconds:g}: "
+                          f"{args.max_seconds / scale:.0f} nominal seconds", file=sys.stderr, flush=True)
+                    budget = args.max_seconds
+                row = train(name, args.corpus, budget, out)
                 row["reference_speed"], row["scale"] = reference, scale
+                row["nominal_seconds"] = round(budget / scale, 1)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     print(f"corpus {args.corpus}, nominal {args.budget:g} s per model, scale {args.scale} "
