@@ -79,6 +79,7 @@ class TrainConfig:
     precision: str = "auto"  # auto | float32 | mixed
     carry_state: bool = True  # lstm: carry the LSTM state from batch to batch (truncated BPTT; one replica only)
     early_stop: int = 0  # stop after this many epoch-end evaluations without a better val loss (0: never)
+    tensorboard: bool = False  # write Keras TensorBoard logs under RUN/logs (the chief only)
 
     def validate(self) -> "TrainConfig":
         if not isinstance(self.epochs, int) or self.epochs <= 0:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 from pathlib import Path
@@ -61,9 +62,13 @@ def _build(model_config: ModelConfig, vocab_size: int, precision: str):
 
 class Trainer:
     def __init__(self, corpus: Corpus, run_dir: str | Path, model_config: ModelConfig = ModelConfig(),
-                 train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None):
+                 train_config: TrainConfig = TrainConfig(), on_event=None, *, _resume: RunDir | None = None,
+                 init_from=None):
+        """init_from: a finetune.InitFrom (its vocabulary and weights start the new run)."""
         self.model_config = model_config.validate()
         self.train_config = train_config.validate()
+        if train_config.tensorboard and importlib.util.find_spec("tensorboard") is None:
+            raise SettingsError("--tensorboard needs the tensorboard package: pip install 'chargen[tensorboard]'")
         self.corpus = corpus
         self.run_path = Path(run_dir)
         self._emit_fn = on_event
@@ -72,7 +77,7 @@ class Trainer:
         if self._lock is not None:
             self._lock.acquire()
         try:
-            self._setup(corpus, run_dir, model_config, train_config, _resume)
+            self._setup(corpus, run_dir, model_config, train_config, _resume, init_from)
         except BaseException:
             self.release()
             raise
@@ -82,7 +87,7 @@ class Trainer:
         if self._lock is not None:
             self._lock.release(remove_dir=not (self.run_path / CONFIG).exists())
 
-    def _setup(self, corpus, run_dir, model_config, train_config, _resume) -> None:
+    def _setup(self, corpus, run_dir, model_config, train_config, _resume, init_from=None) -> None:
         if _resume is None and train_config.strategy == "multiworker":
             _resume = restarted_chief_run(self.run_path, self.model_config)
         if _resume is None and writes_run_dir(train_config):
@@ -91,7 +96,9 @@ class Trainer:
         self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
         if train_config.seed is not None:  # before any dataset or weight exists, so both are reproducible
             keras.utils.set_random_seed(train_config.seed)
-        self.vocab = _resume.vocab if _resume is not None else Vocab.from_text(corpus.text)
+        self.init_from = init_from.for_text(corpus.text) if init_from is not None and _resume is None else None
+        self.vocab = (_resume.vocab if _resume is not None else
+                      self.init_from.vocab if self.init_from is not None else Vocab.from_text(corpus.text))
         self.state = RunState()
         self.control = Control()
         self._run = _resume
@@ -103,6 +110,8 @@ class Trainer:
                 # Multi-worker: creating a variable is a collective op, so every worker builds the same model
                 # the same way (the chief copies its checkpoint in below, then shares it).
                 self.model = _build(model_config, self.vocab.size, self._info.precision)
+                if self.init_from is not None:
+                    self.init_from.apply(self.model)
                 compile_model(self.model, model_config, train_config, self._info.precision)
                 if multiworker:
                     self.model.optimizer.build(self.model.trainable_variables)
@@ -256,7 +265,8 @@ class Trainer:
             return run
         return RunDir.create(self.run_path, model_config=self.model_config, train_config=self.train_config,
                              corpus_config=corpus_config_for(self.corpus), vocab=self.vocab,
-                             extra={"params": self.params, "strategy": self.strategy_name})
+                             extra={"params": self.params, "strategy": self.strategy_name,
+                                    **({"init_from": str(self.init_from.source)} if self.init_from else {})})
 
     @property
     def params(self) -> int:
@@ -289,6 +299,9 @@ class Trainer:
         callbacks = [scheduler, callback]
         if cfg.early_stop:
             callbacks.append(EarlyStop(state, cfg.early_stop))
+        if cfg.tensorboard and writer.is_chief:  # workers other than the chief would write the same curves
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(self.run_path / "logs"), write_graph=False,
+                                                         update_freq=100, profile_batch=0))
         if self.carry_state:  # each epoch reads the streams from a new offset: start them from a zero state
             layers = carry_layers(self.model)
             callbacks.insert(0, keras.callbacks.LambdaCallback(

@@ -5,32 +5,68 @@ import argparse
 import sys
 from pathlib import Path
 
+from chargen_core import __version__
 from chargen_core.cli import SUBCOMMANDS  # argparse only: no TensorFlow
 from chargen_core.config import PRECISIONS, STRATEGIES  # plain dataclasses: no TensorFlow, no textual
 
 CORE_COMMANDS = set(SUBCOMMANDS)
-CORE_FLAGS = {"-h", "--help", "--version"}
+CORE_FLAGS = {"--version"}
+HELP_FLAGS = {"-h", "--help"}
+APP_EXAMPLES = """examples:
+  chargen                                   # the app on the bundled model
+  chargen --run NAME                        # the app on a run from `chargen runs`
+  chargen --corpus my.txt                   # the app on a corpus: F2 trains a new run on it
+  chargen train --corpus nietzsche --time-budget 150 --tensorboard
+  chargen generate --prompt "The " --length 300
+"""
 
 
-def parse_app_args(argv: list[str]) -> argparse.Namespace:
+def app_help_epilog() -> str:
+    """Headless commands and every key of the app, for `chargen --help`."""
+    from chargen_core.cli import command_summaries
+
+    from .keymap import KEYS, QUIT
+
+    lines = ["commands (headless; chargen COMMAND --help for each one's options and defaults):"]
+    lines += [f"  {name:<10} {text}" for name, text in command_summaries()]
+    lines += ["", "keys in the app (remap them by id in ~/.config/chargen/keys.toml; F1 shows them too):",
+              f"  {'enter':<12} generate from the prompt", f"  {'ctrl+p':<12} command palette (every action by name)"]
+    lines += [f"  {spec.keys:<12} {spec.description}" for spec in (*KEYS, QUIT)]
+    return "\n".join(lines) + "\n\n" + APP_EXAMPLES
+
+
+def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
+    from chargen_core.cli import HelpFormatter
+
     parser = argparse.ArgumentParser(
-        prog="chargen", description="Talk to a character-level LSTM in the terminal; train it while you do. "
-        "Headless commands: chargen train|generate|eval|info|runs (see chargen --help).")
+        prog="chargen", usage="chargen [APP OPTIONS]\n       chargen COMMAND [OPTIONS]",
+        formatter_class=HelpFormatter, epilog=app_help_epilog() if with_epilog else None,
+        description="Talk to a character-level LSTM in the terminal; train it while you do.\n"
+        "`chargen` opens the app; the commands below run headless.")
     parser.add_argument("--run", help="open this run: a folder or a name from `chargen runs` (default: the bundled model)")
     parser.add_argument("--runs-dir", type=Path, metavar="DIR",
                         help="the runs home (default: $CHARGEN_HOME/runs, else the user data folder's chargen/runs)")
     parser.add_argument("--export-dir", type=Path, metavar="DIR",
                         help="where ctrl+s saves the session (default: $CHARGEN_HOME/exports, else the user data folder)")
-    parser.add_argument("--corpus", help="corpus to train on: builtin, nietzsche, a file, a folder or a URL")
+    parser.add_argument("--corpus", help="corpus to train on: builtin, nietzsche, a file, a folder or a URL "
+                        "(default: the open run's corpus)")
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
                         help="tf.distribute strategy for training in the app (auto: mirrored on several GPUs)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="training precision (auto: mixed_float16 on GPUs with tensor cores)")
-    return parser.parse_args(argv)
+    parser.add_argument("--version", action="version", version=f"chargen {__version__}")
+    return parser
+
+
+def parse_app_args(argv: list[str]) -> argparse.Namespace:
+    return app_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in HELP_FLAGS:
+        app_parser(with_epilog=True).print_help()
+        return 0
     if argv and (argv[0] in CORE_COMMANDS or argv[0] in CORE_FLAGS):
         from chargen_core.cli import main as core_main
 

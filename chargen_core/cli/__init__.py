@@ -13,15 +13,42 @@ from ..errors import ChargenError
 SUBCOMMANDS = ("train", "generate", "eval", "info", "runs")
 
 
+EXAMPLES = """examples:
+  chargen runs                                     # runs in the runs home and the bundled model
+  chargen train --corpus nietzsche --time-budget 150
+  chargen train --resume NAME --epochs 40          # continue a run (a name from chargen runs, or a path)
+  chargen train --init-from default --corpus my.txt --tensorboard   # fine-tune the bundled model
+  chargen generate --prompt "The " --strategy top-p   # no RUN: the bundled model
+  chargen eval NAME --json
+"""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's default in its help: argparse's own unless the help text already says it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (not action.option_strings or default is None or default is False or default is argparse.SUPPRESS
+                or "default" in text or f"({default}" in text):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class Parser(argparse.ArgumentParser):
-    """Usage errors as one line (exit 2), not the whole usage block."""
+    """Usage errors as one line (exit 2), not the whole usage block; defaults shown in every help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="chargen", description="Character-level LSTM text generator.")
+    parser = Parser(prog="chargen", description="Character-level LSTM text generator (headless commands; "
+                    "`chargen` alone opens the app, `chargen --help` describes it).", epilog=EXAMPLES)
     parser.add_argument("--version", action="version", version=f"chargen {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -38,6 +65,14 @@ def build_parser() -> Parser:
         # Modules that import TensorFlow themselves (after checking their flags) say so; others get it here.
         subparser.set_defaults(handler=module.run, quiet_tf=not getattr(module, "IMPORTS_TF_ITSELF", False))
     return parser
+
+
+def command_summaries() -> list[tuple[str, str]]:
+    """(name, one-line help) of every subcommand, for the app's --help."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return [(choice.dest, choice.help or "") for choice in action._choices_actions]
+    return []
 
 
 def _quiet_tensorflow() -> None:

@@ -5,7 +5,7 @@ import json
 import sys
 import time
 
-from ..config import ARCHS, STANDARDIZE_MODES
+from ..config import ARCHS, STANDARDIZE_MODES, ModelConfig
 
 # The tutorial's training recipe for --arch seed: Adam at its default rate, constant, no clipping.
 SEED_TRAIN_DEFAULTS = {"batch_size": 64, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
@@ -37,17 +37,23 @@ def add_corpus_flags(parser, default: str | None = "builtin") -> None:
     parser.add_argument("--corpus", default=default, metavar="SRC",
                         help="builtin | nietzsche | a file | a folder of .txt | a URL (default: builtin)")
     parser.add_argument("--standardize", choices=STANDARDIZE_MODES, default=None,
-                        help="none (default) | lower | seed (the tutorial's recipe)")
-    parser.add_argument("--encoding", default=None, help="text encoding of local files and downloads (utf-8)")
+                        help="none | lower | seed (the tutorial's recipe) (default: none)")
+    parser.add_argument("--encoding", default=None,
+                        help="text encoding of local files and downloads (default: utf-8)")
 
 
 def add_model_flags(parser) -> None:
-    parser.add_argument("--arch", choices=ARCHS, default=None, help="lstm (default) | seed (the tutorial's model)")
-    parser.add_argument("--units", type=int, default=None, help="LSTM units per layer")
-    parser.add_argument("--layers", type=int, default=None, help="stacked LSTM layers")
-    parser.add_argument("--embedding-dim", type=int, default=None, help="character embedding width")
-    parser.add_argument("--dropout", type=float, default=None, help="dropout after each LSTM layer")
-    parser.add_argument("--seq-len", type=int, default=None, help="characters per training sequence")
+    d = ModelConfig()
+    parser.add_argument("--arch", choices=ARCHS, default=None,
+                        help=f"lstm | seed (the tutorial's model) (default: {d.arch})")
+    parser.add_argument("--units", type=int, default=None, help=f"LSTM units per layer (default: {d.units})")
+    parser.add_argument("--layers", type=int, default=None, help=f"stacked LSTM layers (default: {d.layers})")
+    parser.add_argument("--embedding-dim", type=int, default=None,
+                        help=f"character embedding width (default: {d.embedding_dim})")
+    parser.add_argument("--dropout", type=float, default=None,
+                        help=f"dropout after each LSTM layer (default: {d.dropout})")
+    parser.add_argument("--seq-len", type=int, default=None,
+                        help=f"characters per training sequence (default: {d.seq_len})")
 
 
 def given(args, names) -> dict:

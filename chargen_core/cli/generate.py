@@ -32,9 +32,9 @@ def add_parser(subparsers):
     p.add_argument("--length-penalty", dest="length_penalty", type=float, default=None,
                    help="beam: length normalisation alpha (0)")
     p.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None,
-                   help="> 1 discourages recently seen characters (1 = off)")
+                   help="> 1 discourages recently seen characters, 1 = off (default: 1)")
     p.add_argument("--length", type=int, default=200, help="characters to generate (200)")
-    p.add_argument("--seed", type=int, default=None, help="random seed: the same seed gives the same text")
+    p.add_argument("--seed", type=int, default=None, help="random seed: the same seed gives the same text (default: random)")
     p.add_argument("--which", choices=("best", "last"), default="best", help="which saved model to use (best)")
     p.add_argument("--compare", action="store_true", help="run the 12 strategies of the comparison table")
     p.add_argument("--json", action="store_true", help="end with one JSON object on the last stdout line")

@@ -14,7 +14,7 @@ def add_parser(subparsers):
                               description="Describe a corpus and the size of a model over its vocabulary.")
     add_corpus_flags(p, default=None)
     add_model_flags(p)
-    p.add_argument("--vocab-size", type=int, default=None, help="count parameters for this vocabulary size")
+    p.add_argument("--vocab-size", type=int, default=None, help="count parameters for this vocabulary size (default: the corpus's)")
     p.add_argument("--val-fraction", type=float, default=0.1, help="validation tail (0.1)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p

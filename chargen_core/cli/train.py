@@ -16,7 +16,7 @@ from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_f
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state", "early_stop")
+                "carry_state", "early_stop", "tensorboard")
 CORPUS_FIELDS = ("standardize", "encoding")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -24,34 +24,41 @@ IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers witho
 def add_parser(subparsers):
     p = subparsers.add_parser("train", help="train a model (or --resume one)",
                               description="Train a character-level model. Progress goes to stderr.")
+    t = TrainConfig()
     add_corpus_flags(p, default=None)
     add_model_flags(p)
-    p.add_argument("--epochs", type=int, default=None, help="epochs to train (upper bound with --time-budget)")
-    p.add_argument("--time-budget", type=float, default=None, metavar="S", help="stop cleanly after S seconds")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"epochs to train, an upper bound with --time-budget (default: {t.epochs})")
+    p.add_argument("--time-budget", type=float, default=None, metavar="S", help="stop cleanly after S seconds (default: none)")
     p.add_argument("--size", default=None, metavar="auto|default",
                    help="auto: pick units, layers, batch, sequence length, learning rate and dropout for the budget, "
                         "the corpus and this machine's measured speed (default with --time-budget); default: the "
                         "fixed measured defaults. Flags you give yourself are kept")
     p.add_argument("--early-stop", type=int, default=None, metavar="N",
                    help="stop when val loss has not improved for N epochs (default: never)")
-    p.add_argument("--batch-size", type=int, default=None, help="global batch size")
-    p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate")
-    p.add_argument("--schedule", choices=SCHEDULES, default=None, help="learning-rate schedule")
-    p.add_argument("--clipnorm", type=float, default=None, help="gradient-norm clipping (0: off)")
-    p.add_argument("--val-fraction", type=float, default=None, help="validation tail of the text (0.1)")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help="also checkpoint every N steps")
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on optimizer steps per epoch")
-    p.add_argument("--preview-length", type=int, default=None, help="characters of the epoch-end preview (0: off)")
+    p.add_argument("--batch-size", type=int, default=None, help=f"global batch size (default: {t.batch_size})")
+    p.add_argument("--learning-rate", type=float, default=None, help=f"peak learning rate (default: {t.learning_rate:g})")
+    p.add_argument("--schedule", choices=SCHEDULES, default=None, help=f"learning-rate schedule (default: {t.schedule})")
+    p.add_argument("--clipnorm", type=float, default=None, help=f"gradient-norm clipping, 0: off (default: {t.clipnorm})")
+    p.add_argument("--val-fraction", type=float, default=None, help=f"validation tail of the text (default: {t.val_fraction})")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help=f"also checkpoint every N steps, 0: epoch ends only (default: {t.checkpoint_every})")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on optimizer steps per epoch (default: one pass over the text)")
+    p.add_argument("--preview-length", type=int, default=None, help=f"characters of the epoch-end preview, 0: off (default: {t.preview_length})")
     p.add_argument("--carry-state", action=argparse.BooleanOptionalAction, default=None,
                    help="carry the LSTM state from batch to batch (truncated BPTT; default on, one replica only)")
     p.add_argument("--strategy", choices=STRATEGIES, default=None, help="tf.distribute strategy (auto)")
-    p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto")
-    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run")
+    p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto (default: auto: mixed on GPUs with tensor cores)")
+    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run (default: none)")
     p.add_argument("--run-dir", default=None, metavar="DIR",
                    help="where to write the run, anywhere (default: RUNS_HOME/CORPUS-ARCH-TIME)")
     add_home_flag(p)
     p.add_argument("--resume", default=None, metavar="RUN",
                    help="continue RUN (a folder or a name from `chargen runs`) from its last checkpoint")
+    p.add_argument("--init-from", default=None, metavar="RUN",
+                   help="fine-tune: start a new run from RUN's weights (its model shape; the vocabulary grows by "
+                        "the new corpus's characters)")
+    p.add_argument("--tensorboard", action="store_true", default=None,
+                   help="write TensorBoard logs under RUN/logs (view: tensorboard --logdir RUN/logs)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
     return p
 
@@ -63,10 +70,10 @@ def default_run_dir(corpus_name: str, arch: str, runs_dir: str | None = None) ->
     return unique_path(ensure_home(runs_home(runs_dir)), new_run_name(corpus_name, arch))
 
 
-def _configs(args) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
+def _configs(args, arch: str | None = None) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
     model_cfg = ModelConfig(**given(args, MODEL_FIELDS)).validate()
     train_values = given(args, TRAIN_FIELDS)
-    if model_cfg.arch == "seed":
+    if (arch or model_cfg.arch) == "seed":
         train_values = {**SEED_TRAIN_DEFAULTS, **train_values}
     train_cfg = TrainConfig(**train_values).validate()
     if train_cfg.steps_per_epoch is not None and train_cfg.steps_per_epoch <= 0:
@@ -81,7 +88,7 @@ def _make_trainer(args, on_event):
 
     if args.resume:
         fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
-                                                        "size")
+                                                       "size", "init_from")
                  if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
         if fixed:
             raise SettingsError(f"--resume keeps the run's own settings; {', '.join(fixed)} cannot change "
@@ -96,22 +103,38 @@ def _make_trainer(args, on_event):
         return Trainer.resume(resolve_run_arg(args, "resume"), on_event, epochs=args.epochs,
                               time_budget=args.time_budget)
     model_cfg, train_cfg, corpus_cfg = _configs(args)
-    size = resolve_size(args.size, time_budget=train_cfg.time_budget, arch=model_cfg.arch,
-                        strategy=train_cfg.strategy)
+    if args.init_from and args.size == "auto":
+        raise SettingsError("--init-from keeps the model shape of the run it starts from; --size auto cannot apply")
+    size = "default" if args.init_from else resolve_size(args.size, time_budget=train_cfg.time_budget,
+                                                        arch=model_cfg.arch, strategy=train_cfg.strategy)
     if not args.run_dir:
         from ..home import runs_home
 
         runs_home(args.runs_dir)  # a runs home that is a file fails here, before TensorFlow starts
+    source = resolve_run_arg(args, "init_from") if args.init_from else None
     import_tensorflow_quietly()
     from ..training import Trainer
 
+    init = None
+    if source is not None:
+        from ..finetune import load_init_from, model_config_for
+
+        init = load_init_from(source)
+        model_cfg = model_config_for(init.model_config, given(args, MODEL_FIELDS))
+        _, train_cfg, _ = _configs(args, arch=model_cfg.arch)
+        if args.standardize is None:  # the new text is read the way the source run read its own
+            corpus_cfg = dataclasses.replace(corpus_cfg, standardize=init.standardize)
     corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
     run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch, args.runs_dir)
     chosen = None
     if size == "auto":
         model_cfg, train_cfg, chosen = auto_size(args, corpus, model_cfg, train_cfg)
-    trainer = Trainer(corpus, run_dir, model_cfg, train_cfg, on_event)
+    trainer = Trainer(corpus, run_dir, model_cfg, train_cfg, on_event, init_from=init)
     trainer.size = chosen
+    if init is not None:
+        added = init.new_chars
+        trainer.notices[:0] = [*init.notices, f"fine-tuning from {source} ({len(init.old_vocab.chars)} characters"
+                               f"{f'; {len(added)} new: {added!r}' if added else '; no new ones'})"]
     return trainer
 
 
