@@ -6,6 +6,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .sampling import RepetitionPenalty, Sampler, log_softmax, softmax
+
 
 def length_normaliser(length: int, alpha: float) -> float:
     """GNMT length penalty ((5 + len) / 6) ** alpha; alpha 0 turns normalisation off."""
@@ -120,3 +122,51 @@ def beam_search(
             logp = step(prefixes)
     for token in search.finish():
         yield token.id
+
+
+class BeamSampler(Sampler):
+    """Beam search as a sampler: it overrides the loop, stepping `beams` rows of the stream's state at once.
+
+    Agreed characters stream as soon as every live beam shares them. In and out of a running stream: it
+    starts from the stream's current state (all rows copies of it); when the live settings change (or the
+    length is reached) it commits the best hypothesis so far — its undecided characters are emitted — and
+    hands that row's state back, so the next strategy continues from the text the user sees.
+    """
+
+    def run(self, cursor, live, version):
+        width, penalty = self.settings.beams, self.settings.repetition_penalty
+        search = BeamSearch(width, self.settings.length_penalty)
+        cursor.next_logits()  # feed any pending char before branching
+        state = cursor.state.tile(width)
+        logits = np.repeat(cursor.logits[None], width, axis=0)
+        history = RepetitionPenalty(width, logits.shape[1], cursor.recent) if penalty != 1.0 else None
+        probs_at: dict[int, np.ndarray] = {}  # step -> (width, V) model probabilities, until emitted
+        # Where the emitted text ends, as a state: if the caller stops mid-beam (Esc, a stop string), the
+        # stream must continue from what it showed, not from a hypothesis that ran ahead.
+        mark, since = (cursor.state, cursor.logits.copy()), []
+        budget = cursor.remaining
+        try:
+            while (budget is None or search.steps < budget) and live.version == version:
+                probs = softmax(logits)
+                scores = history.apply(logits, penalty) if history else logits
+                parents, ids = search.advance(log_softmax(scores))
+                probs_at[search.steps - 1] = probs
+                state.reorder(slice(None), parents)
+                if history:
+                    history.reorder(parents)
+                    history.push(ids)
+                logits = state.step(ids).copy()
+                for token in search.agreed():
+                    since.append(token.id)
+                    yield cursor.record(token.id, probs_at.pop(token.step)[token.row], self.settings)
+                if search.emitted == search.steps:  # every row sits exactly at the emitted text
+                    mark, since = (state.row(0), logits[0].copy()), []
+            best = search.best_row()
+            for token in search.finish():
+                since.append(token.id)
+                yield cursor.record(token.id, probs_at.pop(token.step)[token.row], self.settings)
+            cursor.adopt(state.row(best), logits[best])
+        except GeneratorExit:
+            cursor.adopt(*mark)
+            cursor.replay(since)
+            raise

@@ -13,8 +13,8 @@ from .config import SEED_WINDOW, ModelConfig
 from .corpus import standardize_text
 from .errors import RunDirError, SettingsError
 from .lstm_step import LstmStack, SeedWindowModel
-from .rows import GeneratedChar, RowEngine, top_candidates
-from .sampling import COMPARE_SET, RepetitionPenalty, SamplerSettings, make_sampler, softmax
+from .cursor import Cursor, GeneratedChar
+from .sampling import COMPARE_SET, LiveSettings, SamplerSettings, make_sampler, softmax
 from .vocab import Vocab
 
 
@@ -131,49 +131,34 @@ class Generator:
         return softmax(np.concatenate(rows)) if rows else np.zeros((0, self.vocab.size), np.float32)
 
     # generation -----------------------------------------------------------------------------------
-    def stream(self, prompt: str, settings: SamplerSettings, length: int,
-               seed: int | None = None) -> Iterator[GeneratedChar]:
-        """Yield `length` generated chars; closing the generator cancels (beam search too)."""
-        settings, _ = self._check(settings, length)
+    def open(self, prompt: str, settings: SamplerSettings | LiveSettings, seed: int | None = None) -> "Stream":
+        """Prime with the prompt once; the Stream then gives characters, as many times as asked.
+
+        With a LiveSettings handle, each sampled character uses the handle's settings at that moment."""
+        live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
+        live.settings.validate(self.vocab.size)
         rng = np.random.default_rng(seed)
         ids, _ = self._prompt_ids(prompt, rng)
-        if settings.strategy == "beam":
-            engine = RowEngine(self._net, ids, [settings], self._chars, rng)
-            return (char for _, char in engine.run(length))
-        return self._sample(ids, settings, length, rng)
-
-    def _sample(self, ids, settings, length, rng) -> Iterator[GeneratedChar]:
-        # The batch-1 hot path: 1-D rows, reused buffers, a handful of numpy calls per char.
         state = self._net.new_state(1)
-        logits = state.prime(ids)[0]
-        sampler, chars = make_sampler(settings), self._chars
-        penalty = None
-        if settings.repetition_penalty != 1.0:
-            penalty = RepetitionPenalty(settings.repetition_penalty, 1, self._net.vocab_size, ids)
-        weights, nxt = np.empty_like(logits), np.zeros(1, np.int64)
-        for n in range(length):
-            np.subtract(logits, logits[logits.argmax()], out=weights)  # argmax+index beats max()
-            np.exp(weights, out=weights)  # the model's probabilities times `total`
-            total = float(np.add.reduce(weights))
-            if penalty:
-                scores = penalty.apply(logits[None])[0]
-                idx = sampler.pick_one(scores, np.exp(scores - scores.max()), rng)
-            else:
-                idx = sampler.pick_one(logits, weights, rng)
-            yield GeneratedChar(chars[idx], float(weights[idx]) / total, top_candidates(weights, chars, total))
-            if n + 1 < length:
-                nxt[0] = idx
-                if penalty:
-                    penalty.push(nxt)
-                logits = state.step(nxt)[0]
+        logits = state.prime(ids)
+        return Stream(Cursor(state, logits, ids, self._chars, rng), live, self.vocab)
+
+    def stream(self, prompt: str, settings: SamplerSettings | LiveSettings, length: int | None,
+               seed: int | None = None, stop: Sequence[str] | None = None) -> Iterator[GeneratedChar]:
+        """Yield `length` generated chars (None: until closed), ending early after a stop string (None: the
+        live handle's); closing the generator cancels (beam search too)."""
+        if length is not None:
+            self._check(settings if isinstance(settings, SamplerSettings) else settings.settings, length)
+        return self.open(prompt, settings, seed).take(length, stop)
 
     def generate(self, prompt: str, settings: SamplerSettings, length: int, seed: int | None = None,
-                 on_char: Callable[[GeneratedChar], None] | None = None) -> GenerationResult:
-        """Generate to the end; on_char (if given) sees every char as it streams."""
+                 on_char: Callable[[GeneratedChar], None] | None = None,
+                 stop: Sequence[str] | None = None) -> GenerationResult:
+        """Generate to the end (or a stop string); on_char (if given) sees every char as it streams."""
         start = time.perf_counter()
         used, notices = self.check(prompt, settings, length, seed)
         out, times = [], []
-        for char in self.stream(prompt, settings, length, seed):
+        for char in self.stream(prompt, settings, length, seed, stop):
             if on_char is not None:
                 on_char(char)
             out.append(char.char)
@@ -183,21 +168,73 @@ class Generator:
     def compare(self, prompt: str, length: int, seed: int | None = None,
                 settings_list: Sequence[tuple[str, SamplerSettings]] = COMPARE_SET,
                 ) -> list[tuple[str, GenerationResult]]:
-        """Every strategy of settings_list on one prompt, from one batched forward pass per step."""
-        start = time.perf_counter()
+        """Every strategy of settings_list on one prompt, primed once; each entry equals its own
+        generate(prompt, settings, length, seed)."""
         checked = [self._check(s, length) for _, s in settings_list]
-        rng = np.random.default_rng(seed)
-        ids, prompt_notices = self._prompt_ids(prompt, rng)
-        engine = RowEngine(self._net, ids, [s for s, _ in checked], self._chars, rng)
-        texts = [[] for _ in checked]
-        times = [[] for _ in checked]
-        for entry, char in engine.run(length):
-            texts[entry].append(char.char)
-            times[entry].append(time.perf_counter())
-        return [
-            (label, _result("".join(texts[i]), start, times[i], used, self.notices + notes + prompt_notices))
-            for i, ((label, _), (used, notes)) in enumerate(zip(settings_list, checked))
-        ]
+        ids, prompt_notices = self._prompt_ids(prompt, np.random.default_rng(seed))
+        primed = self._net.new_state(1)
+        logits = primed.prime(ids).copy()
+        results = []
+        for (label, _), (used, notes) in zip(settings_list, checked):
+            start = time.perf_counter()
+            rng = np.random.default_rng(seed)
+            self._prompt_ids(prompt, rng)  # the same draws as a single run, so the seed means the same
+            stream = Stream(Cursor(primed.tile(1), logits, ids, self._chars, rng), LiveSettings(used), self.vocab)
+            text, times = [], []
+            for char in stream.take(length):
+                text.append(char.char)
+                times.append(time.perf_counter())
+            results.append((label, _result("".join(text), start, times, used,
+                                           self.notices + notes + prompt_notices)))
+        return results
+
+
+class Stream:
+    """One generation in progress: take() gives characters and may be called again to continue from where
+    the last call stopped (the LSTM state is kept, nothing is re-primed); feed() appends chosen text.
+
+    The settings are read from the live handle before each sampled character: a change applies from the
+    next one. Beam search in and out: see chargen_core.beam.BeamSampler (the best hypothesis is committed).
+    """
+
+    def __init__(self, cursor: Cursor, live: LiveSettings, vocab: Vocab) -> None:
+        self.cursor, self.live, self.vocab = cursor, live, vocab
+        self.notices: list[str] = []  # clamps applied to settings the handle gave
+
+    def take(self, length: int | None, stop: Sequence[str] | None = None) -> Iterator[GeneratedChar]:
+        """Up to `length` more chars (None: until closed); ends after the output ends with a stop string
+        (stop=None reads them from the live handle, so they can change while streaming)."""
+        cursor = self.cursor
+        cursor.limit = None if length is None else cursor.emitted + length
+        stops, tail, keep = tuple(stop or ()), "", 0
+        while not cursor.finished:
+            version, settings = self.live.current()
+            if stop is None:
+                stops = self.live.stop
+            keep = max(map(len, stops), default=0)
+            settings, notices = settings.clamp(self.vocab.size)
+            self.notices += notices
+            chars = make_sampler(settings).run(cursor, self.live, version)
+            try:
+                for char in chars:
+                    yield char
+                    if keep:
+                        tail = (tail + char.char)[-keep:]
+                        if any(tail.endswith(s) for s in stops):
+                            return
+                    if stop is None and self.live.stop != stops:
+                        break  # new stop strings: re-read them (and the settings) before the next char
+            finally:
+                chars.close()  # beam search rewinds to the text shown when it is cut short
+
+    def feed(self, text: str) -> str:
+        """Append text the user chose (characters outside the vocabulary are dropped); returns what was fed."""
+        text = "".join(c for c in text if c in self.vocab)
+        self.cursor.feed(self.vocab.encode(text).tolist())
+        return text
+
+    def candidates(self) -> tuple[tuple[str, float], ...]:
+        return self.cursor.candidates()
 
 
 def _result(text: str, start: float, times: list[float], settings: SamplerSettings,

@@ -165,6 +165,13 @@ class LstmState:
         for arr in self._rows():
             arr[rows] = arr[rows][parents]
 
+    def row(self, index: int) -> "LstmState":
+        """A batch-1 copy of one row (beam search hands its best hypothesis back to the stream)."""
+        other = LstmState(self.stack, 1)
+        for mine, theirs in zip(self._rows(), other._rows()):
+            theirs[0] = mine[index]
+        return other
+
     def _rows(self) -> list[np.ndarray]:
         """Every per-row state array (c lives in each cell's buffer)."""
         return self.h1 + [cell.c for cell in self.cells] + self.y
@@ -229,3 +236,8 @@ class SeedState:
 
     def reorder(self, rows: slice, parents: np.ndarray) -> None:
         self.windows[rows] = self.windows[rows][parents]
+
+    def row(self, index: int) -> "SeedState":
+        other = SeedState(self.model, 1)
+        other.windows[0] = self.windows[index]
+        return other

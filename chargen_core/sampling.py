@@ -1,185 +1,106 @@
-"""Sampling settings and numpy samplers (greedy, temperature, top-k, top-p, min-p) over rows of logits."""
+"""Samplers: one base owning the per-character loop and the temperature; each strategy overrides choose().
+
+Beam search overrides the loop itself (chargen_core.beam). The settings types live in chargen_core.settings
+and are re-exported here.
+"""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from .errors import SettingsError
+from .settings import COMPARE_SET, STRATEGIES, LiveSettings, SamplerSettings  # noqa: F401  (re-exported)
 
-STRATEGIES = ("greedy", "temperature", "top-k", "top-p", "min-p", "beam")
+if TYPE_CHECKING:
+    from .cursor import Cursor, GeneratedChar
+
 # The repetition penalty looks at this many most recent characters (prompt included).
 REPETITION_WINDOW = 32
 
 
-@dataclass(frozen=True)
-class SamplerSettings:
-    strategy: str = "temperature"  # one of STRATEGIES
-    temperature: float = 0.8  # divides the logits of every sampling strategy; 0 behaves as greedy
-    k: int = 5  # top-k: sample among the k most likely characters
-    p: float = 0.9  # top-p: sample among the smallest set whose probability reaches p
-    min_p: float = 0.05  # min-p: drop characters below min_p × the top probability
-    beams: int = 4  # beam: width B
-    length_penalty: float = 0.0  # beam: alpha of the GNMT length normalisation ((5+len)/6)^alpha
-    repetition_penalty: float = 1.0  # > 1 discourages characters seen in the last REPETITION_WINDOW chars
-
-    def validate(self, vocab_size: int) -> tuple["SamplerSettings", list[str]]:
-        """Check every field; returns the settings to use (k clamped to the vocabulary) and notices."""
-        if self.strategy not in STRATEGIES:
-            raise SettingsError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
-        if not self.temperature >= 0:
-            raise SettingsError(f"--temperature must be >= 0, got {self.temperature}")
-        if not isinstance(self.k, (int, np.integer)) or self.k <= 0:
-            raise SettingsError(f"--k must be a positive integer, got {self.k}")
-        for name, flag in (("p", "--p"), ("min_p", "--min-p")):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise SettingsError(f"{flag} must be in (0, 1], got {getattr(self, name)}")
-        if not isinstance(self.beams, (int, np.integer)) or self.beams < 1:
-            raise SettingsError(f"--beams must be an integer >= 1, got {self.beams}")
-        if not self.length_penalty >= 0:
-            raise SettingsError(f"--length-penalty must be >= 0, got {self.length_penalty}")
-        if not self.repetition_penalty > 0:
-            raise SettingsError(f"--repetition-penalty must be > 0, got {self.repetition_penalty}")
-        notices = []
-        usable = vocab_size - 1  # [UNK] is never sampled
-        if self.k > usable:
-            notices.append(f"k={self.k} is larger than the vocabulary; using k={usable}")
-            return dataclasses.replace(self, k=usable), notices
-        return self, notices
-
-    def label(self) -> str:
-        """A short human name, e.g. 'top-k 3' or 'temperature 0.5'."""
-        detail = {
-            "greedy": "",
-            "temperature": f" {self.temperature:g}",
-            "top-k": f" {self.k}",
-            "top-p": f" {self.p:g}",
-            "min-p": f" {self.min_p:g}",
-            "beam": f" {self.beams}",
-        }[self.strategy]
-        return self.strategy + detail
-
-
-def _compare_set() -> tuple[tuple[str, SamplerSettings], ...]:
-    s = SamplerSettings
-    items = [s("greedy")] + [s("temperature", temperature=t) for t in (0.2, 0.5, 1.0, 1.2)]
-    items += [s("top-k", temperature=1.0, k=k) for k in (2, 3, 4, 5)]
-    items += [s("top-p", temperature=1.0, p=0.9), s("min-p", temperature=1.0, min_p=0.05), s("beam", beams=4)]
-    return tuple((x.label(), x) for x in items)
-
-
-# The tutorial's table (greedy, temperature 0.2/0.5/1.0/1.2, top-k 2..5) plus top-p 0.9, min-p and beam 4.
-COMPARE_SET = _compare_set()
-
-
-def draw(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """One index per row of non-negative weights (B, V), by inverting the CDF at uniforms u (B,)."""
-    cdf = np.add.accumulate(weights, axis=1)  # np.cumsum's Python wrapper costs more than the sum
-    target = u * cdf[:, -1]
-    if len(cdf) == 1:  # the batch-1 hot path: a binary search
-        idx = np.searchsorted(cdf[0], target, side="right")
-    else:
-        idx = np.count_nonzero(cdf <= target[:, None], axis=1)
-    return np.minimum(idx, weights.shape[1] - 1)
-
-
-def softmax(logits: np.ndarray, out: np.ndarray | None = None, temperature: float = 1.0) -> np.ndarray:
-    """Row softmax of logits / temperature (written to out when given)."""
-    out = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of logits / temperature over the last axis, computed from the logits (so nothing that is
+    representable after tempering underflows before it); -inf logits get probability 0."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
     if temperature != 1.0:
-        out *= 1.0 / temperature
-    np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+        shifted = shifted * (1.0 / temperature)
+    out = np.exp(shifted)
+    out /= out.sum(axis=-1, keepdims=True)
     return out
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Row log-probabilities; -inf logits stay -inf."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def draw_one(weights: np.ndarray, rng: np.random.Generator) -> int:
-    """One index from a 1-D row of non-negative weights (the batch-1 hot path)."""
-    cdf = np.add.accumulate(weights)
+def draw(weights: np.ndarray, rng: np.random.Generator) -> int:
+    """One index from a 1-D row of non-negative weights, by inverting the CDF at one uniform."""
+    cdf = np.add.accumulate(weights)  # np.cumsum's Python wrapper costs more than the ufunc
     return min(int(cdf.searchsorted(rng.random() * cdf[-1], "right")), len(cdf) - 1)
 
 
+def penalise(logits: np.ndarray, seen: np.ndarray, penalty: float) -> np.ndarray:
+    """CTRL-style repetition penalty on the ids where the boolean mask `seen` is set: positive logits are
+    divided by it, negative ones multiplied, so a seen character gets less likely whatever its sign."""
+    scaled = np.where(logits > 0, logits / penalty, logits * penalty)
+    return np.where(seen, scaled, logits)
+
+
 class Sampler:
-    """Picks ids from logits. pick: rows (B, V) with probs = softmax(logits); pick_one: the batch-1 hot
-    path, one 1-D row with weights = exp(logits - max) (unnormalised, so the top weight is exactly 1)."""
+    """Owns the loop: before each character it checks the live handle and hands back when the settings
+    changed (the driver then builds the sampler for the new settings, from the same cursor). It also owns the
+    temperature: choose() gets probabilities already tempered, computed from the logits."""
 
     def __init__(self, settings: SamplerSettings):
         self.settings = settings
-        self.temperature = settings.temperature
-        self.inverse_t = 1.0 / settings.temperature if settings.temperature else np.inf
+        self.temperature = settings.temperature or 1.0  # greedy ignores it; T = 0 is made greedy
 
-    def pick(self, logits: np.ndarray, probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        return softmax(logits, self.temperature)
+
+    def choose(self, probs: np.ndarray, rng: np.random.Generator) -> int:
+        """The strategy: one id from a 1-D row of tempered probabilities."""
         raise NotImplementedError
 
-    def pick_one(self, logits: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> int:
-        raise NotImplementedError
+    def next_id(self, logits: np.ndarray, rng: np.random.Generator) -> int:
+        return self.choose(self.probabilities(logits), rng)
 
-    def _tempered(self, logits: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        # Row weights proportional to exp(l / T); T = 1 reuses the model's probabilities.
-        if self.temperature == 1.0:
-            return probs
-        return softmax(logits, temperature=self.temperature)
-
-    def _tempered_one(self, weights: np.ndarray) -> np.ndarray:
-        # exp((l - max) / T) == exp(l - max) ** (1 / T): one pass instead of three.
-        return weights if self.temperature == 1.0 else weights ** self.inverse_t
+    def run(self, cursor: "Cursor", live: LiveSettings, version: int) -> Iterator["GeneratedChar"]:
+        """Sample until the cursor's length is reached or the handle moves past `version`."""
+        penalty = self.settings.repetition_penalty
+        while not cursor.finished and live.version == version:
+            logits = cursor.next_logits()
+            model = softmax(logits)  # the model's own probabilities: reported with each char
+            scores = cursor.penalised(logits, penalty) if penalty != 1.0 else logits
+            tempered = model if scores is logits and self.temperature == 1.0 else self.probabilities(scores)
+            yield cursor.advance(self.choose(tempered, cursor.rng), model, self.settings)
 
 
 class GreedySampler(Sampler):
-    def pick(self, logits, probs, rng):
-        return logits.argmax(axis=1)
-
-    def pick_one(self, logits, weights, rng):
-        return int(logits.argmax())
+    def choose(self, probs, rng):
+        return int(probs.argmax())
 
 
 class TemperatureSampler(Sampler):
-    def pick(self, logits, probs, rng):
-        return draw(self._tempered(logits, probs), rng.random(len(logits)))
-
-    def pick_one(self, logits, weights, rng):
-        return draw_one(self._tempered_one(weights), rng)
+    def choose(self, probs, rng):
+        return draw(probs, rng)
 
 
 class TopKSampler(Sampler):
-    def pick(self, logits, probs, rng):
+    def choose(self, probs, rng):
         k = self.settings.k
-        if k >= logits.shape[1]:
-            return draw(self._tempered(logits, probs), rng.random(len(logits)))
-        top = np.argpartition(logits, -k, axis=1)[:, -k:]
-        sub = np.take_along_axis(logits, top, axis=1)
-        choice = draw(softmax(sub, temperature=self.temperature), rng.random(len(logits)))
-        return top[np.arange(len(top)), choice]
-
-    def pick_one(self, logits, weights, rng):
-        k = self.settings.k
-        if k >= len(logits):
-            return draw_one(self._tempered_one(weights), rng)
-        top = logits.argpartition(-k)[-k:]
-        return int(top[draw_one(self._tempered_one(weights[top]), rng)])
+        if k >= len(probs):
+            return draw(probs, rng)
+        top = probs.argpartition(-k)[-k:]
+        return int(top[draw(probs[top], rng)])
 
 
 class TopPSampler(Sampler):
-    def pick(self, logits, probs, rng):
-        weights = self._tempered(logits, probs)
-        order = (-weights).argsort(axis=1)
-        ranked = np.take_along_axis(weights, order, axis=1)
-        before = np.add.accumulate(ranked, axis=1) - ranked  # mass of the strictly more likely characters
-        total = ranked.sum(axis=1, keepdims=True)
-        ranked = np.where(before < self.settings.p * total, ranked, 0.0)  # the top one is always kept
-        return order[np.arange(len(order)), draw(ranked, rng.random(len(logits)))]
-
-    def pick_one(self, logits, weights, rng):
-        weights = self._tempered_one(weights)
-        order = (-weights).argsort()
-        cdf = np.add.accumulate(weights[order])
+    def choose(self, probs, rng):
+        order = (-probs).argsort()
+        cdf = np.add.accumulate(probs[order])
         # Rank r is kept when the mass before it is < p·total: a count of cdf entries below p·total, plus one.
         keep = min(int(cdf.searchsorted(self.settings.p * cdf[-1])) + 1, len(cdf))
         pick = int(cdf[:keep].searchsorted(rng.random() * cdf[keep - 1], "right"))
@@ -187,14 +108,9 @@ class TopPSampler(Sampler):
 
 
 class MinPSampler(Sampler):
-    def pick(self, logits, probs, rng):
-        weights = self._tempered(logits, probs)
-        floor = self.settings.min_p * weights.max(axis=1, keepdims=True)
-        return draw(np.where(weights >= floor, weights, 0.0), rng.random(len(logits)))
-
-    def pick_one(self, logits, weights, rng):
-        weights = self._tempered_one(weights)  # its maximum is 1
-        return draw_one(np.where(weights >= self.settings.min_p, weights, 0.0), rng)
+    def choose(self, probs, rng):
+        floor = self.settings.min_p * probs.max()
+        return draw(np.where(probs >= floor, probs, 0.0), rng)
 
 
 _SAMPLERS = {
@@ -207,27 +123,24 @@ _SAMPLERS = {
 
 
 def make_sampler(settings: SamplerSettings) -> Sampler:
-    """The sampler for a (validated) sampling strategy; temperature 0 is greedy for every strategy."""
+    """The sampler for (validated) settings; temperature 0 is greedy for every sampling strategy."""
     if settings.strategy == "beam":
-        raise ValueError("beam search is not a per-character sampler; use chargen_core.beam")
+        from .beam import BeamSampler
+
+        return BeamSampler(settings)
     if settings.temperature == 0:
         return GreedySampler(settings)
     return _SAMPLERS[settings.strategy](settings)
 
 
 class RepetitionPenalty:
-    """CTRL-style penalty on characters seen in the last REPETITION_WINDOW chars of each row.
+    """Which characters each of `batch` rows saw in its last REPETITION_WINDOW chars (beam search's rows)."""
 
-    Positive logits are divided by the penalty and negative ones multiplied, so seen characters get less
-    likely whatever their sign. It composes with every strategy: it rewrites the logits they sample from.
-    """
-
-    def __init__(self, penalty: float | np.ndarray, batch: int, vocab_size: int, history: np.ndarray):
-        self.penalty = np.asarray(penalty, np.float32).reshape(-1, 1)  # one per row, or one for all
+    def __init__(self, batch: int, vocab_size: int, history) -> None:
         self.counts = np.zeros((batch, vocab_size), np.int32)
         self.ring = np.full((batch, REPETITION_WINDOW), -1, np.int64)
         self.pos = 0
-        for idx in history[-REPETITION_WINDOW:]:
+        for idx in list(history)[-REPETITION_WINDOW:]:
             self.push(np.full(batch, idx))
 
     def push(self, ids: np.ndarray) -> None:
@@ -239,12 +152,11 @@ class RepetitionPenalty:
         self.ring[:, self.pos] = ids
         self.pos = (self.pos + 1) % REPETITION_WINDOW
 
-    def reorder(self, rows: slice, parents: np.ndarray) -> None:
-        """Rows take the history of rows[parents] (beam search)."""
-        self.counts[rows] = self.counts[rows][parents]
-        self.ring[rows] = self.ring[rows][parents]
+    def reorder(self, parents: np.ndarray) -> None:
+        """Row r takes the history of row parents[r]."""
+        self.counts = self.counts[parents]
+        self.ring = self.ring[parents]
 
-    def apply(self, logits: np.ndarray) -> np.ndarray:
-        """New logits with the penalty applied (the input is left untouched)."""
-        scaled = np.where(logits > 0, logits / self.penalty, logits * self.penalty)
-        return np.where(self.counts > 0, scaled, logits)
+    def apply(self, logits: np.ndarray, penalty: float) -> np.ndarray:
+        """New logits (batch, V) with the penalty applied to every row's seen characters."""
+        return penalise(logits, self.counts > 0, penalty)

@@ -6,7 +6,7 @@ from typing import Iterator
 import numpy as np
 
 from .config import SEED_WINDOW
-from .sampling import SamplerSettings, make_sampler, softmax
+from .sampling import SamplerSettings, make_sampler
 from .vocab import Vocab
 
 
@@ -22,7 +22,7 @@ def tutorial_loop(model, vocab: Vocab, prompt: str, settings: SamplerSettings, l
         with np.errstate(divide="ignore"):
             logits = np.log(probs)
         logits[:, 0] = -np.inf  # [UNK] is never generated
-        idx = int(sampler.pick(logits, softmax(logits), rng)[0])
+        idx = sampler.next_id(logits[0], rng)
         window[0, :-1] = window[0, 1:]
         window[0, -1] = idx
         yield vocab.id_to_char(idx)

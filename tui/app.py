@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from .commands import ChargenCommands
-from .keymap import QUIT, load_keymap
+from .keymap import QUIT, config_dir as default_config_dir, load_keymap
 
 
 class ChargenApp(App):
@@ -35,11 +36,13 @@ class ChargenApp(App):
         # Runs and exports go to the runs home, never the current directory unless asked.
         self.export_dir = export_dir or exports_home()
         self.run_root = run_root or runs_home()
+        self.config_folder = Path(config_dir) if config_dir is not None else default_config_dir()
         self.keymap_problems: list[str] = []
         if keymap is None:
             keymap, self.keymap_problems = load_keymap(config_dir)
         self.keymap = keymap
         self.main_screen: Any = None
+        self.last_escape = 0.0
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -54,6 +57,8 @@ class ChargenApp(App):
             self.notify(problem, severity="error", timeout=10)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key == "escape":
+            self.last_escape = time.monotonic()  # the prompt drops the "^" a fast Esc Esc can turn into
         if isinstance(event, events.Key) and self.main_screen is not None:
             self.main_screen.gen.quiet()  # answer keys first; the stream resumes a tenth of a second later
         await super().on_event(event)

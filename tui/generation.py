@@ -27,7 +27,12 @@ def one_line(exc: BaseException) -> str:
 
 
 class GenerationControl:
-    """Starts and stops generation workers on a host widget; never touches widgets from a thread."""
+    """Starts and stops generation workers on a host widget; never touches widgets from a thread.
+
+    The core Stream of the last generation is kept, so `resume` continues it with its LSTM state, and
+    candidates are read from where it stopped. Every job takes the LiveGenerator's lock, so two never
+    touch one stream at once (a cancelled worker finishes its character before the next job starts).
+    """
 
     def __init__(self, host: Any, live: LiveGenerator, buffer: StreamBuffer) -> None:
         self.host = host
@@ -35,6 +40,7 @@ class GenerationControl:
         self.buffer = buffer
         self.active: int | None = None  # token of the generation still producing characters
         self.quiet_until = 0.0  # perf_counter time until which sampling steps aside for the UI thread
+        self.stream: Any = None  # the core Stream of the last generation (None before the first)
 
     def quiet(self, seconds: float = 0.1) -> None:
         """A key arrived: sampling rests briefly so the UI thread has the GIL to itself while it answers."""
@@ -44,11 +50,22 @@ class GenerationControl:
     def busy(self) -> bool:
         return self.active is not None
 
-    def start(self, prompt: str, sampler: Any, length: int, seed: int) -> int:
+    def start(self, prompt: str, handle: Any, length: int | None, seed: int) -> int:
+        """A new generation: prime with the prompt, then stream with the handle's settings of the moment."""
+        return self._launch(lambda generator: generator.open(prompt, handle, seed), length, "", prompt)
+
+    def resume(self, length: int | None, feed: str = "") -> int | None:
+        """Continue the last generation from where it stopped (after appending `feed`); None if there is none."""
+        if self.stream is None:
+            return None
+        stream = self.stream
+        return self._launch(lambda generator: stream, length, feed, None)
+
+    def _launch(self, open_stream, length, feed: str, prompt: str | None) -> int:
         self.stop()
         token = self.buffer.begin()
         self.active = token
-        self.host.run_worker(lambda: self._stream(prompt, sampler, length, seed, token), thread=True,
+        self.host.run_worker(lambda: self._stream(open_stream, length, feed, prompt, token), thread=True,
                              exit_on_error=False, group="generation", name="generation")
         return token
 
@@ -70,31 +87,47 @@ class GenerationControl:
             return True
         return False
 
-    def _stream(self, prompt: str, sampler: Any, length: int, seed: int, token: int) -> None:
+    def _stream(self, open_stream, length, feed: str, prompt: str | None, token: int) -> None:
         worker = get_current_worker()
         lower_thread_priority()
         started, count, error, notices = time.perf_counter(), 0, None, ()
         try:
             with self.live.use() as generator:
-                prepared = generator.prepare_prompt(prompt)
-                if getattr(prepared, "unknown", ""):
-                    notices = (f"not in the vocabulary, dropped: {prepared.unknown!r}",)
-                rest_at = time.perf_counter() + WORK_SLICE
-                for item in generator.stream(prompt, sampler, length, seed):
-                    now = time.perf_counter()
-                    if now >= rest_at or now < self.quiet_until:
-                        time.sleep(REST)
-                        while time.perf_counter() < self.quiet_until and not worker.is_cancelled:
-                            time.sleep(REST)
-                        rest_at = time.perf_counter() + WORK_SLICE
-                    if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token,
-                                                                  lambda: worker.is_cancelled):
-                        break
-                    count += 1
+                if prompt is not None:
+                    prepared = generator.prepare_prompt(prompt)
+                    if getattr(prepared, "unknown", ""):
+                        notices = (f"not in the vocabulary, dropped: {prepared.unknown!r}",)
+                stream = self.stream = open_stream(generator)
+                if feed:
+                    stream.feed(feed)
+                count = self._pump(stream.take(length), worker, token)
         except Exception as exc:  # a failed generation is a notification, never a crash
             error = one_line(exc)
         self.host.post_message(GenerationDone(count, time.perf_counter() - started, worker.is_cancelled,
                                               error, notices, token))
+
+    def _pump(self, items, worker, token: int) -> int:
+        """Move characters into the buffer, marking each one whose settings differ from the one before."""
+        count, last = 0, None
+        rest_at = time.perf_counter() + WORK_SLICE
+        try:
+            for item in items:
+                now = time.perf_counter()
+                if now >= rest_at or now < self.quiet_until:
+                    time.sleep(REST)
+                    while time.perf_counter() < self.quiet_until and not worker.is_cancelled:
+                        time.sleep(REST)
+                    rest_at = time.perf_counter() + WORK_SLICE
+                settings = getattr(item, "settings", None)
+                mark = settings if settings is not last else None
+                last = settings
+                if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token,
+                                                              lambda: worker.is_cancelled, mark):
+                    break
+                count += 1
+        finally:
+            items.close()  # beam search rewinds to the text shown, so a continue starts from there
+        return count
 
     def compare(self, prompt: str, length: int, seed: int) -> None:
         def job() -> None:
@@ -108,14 +141,18 @@ class GenerationControl:
 
         self.host.run_worker(job, thread=True, exit_on_error=False, group="compare", name="compare")
 
-    def candidates(self, context: str, greedy: Any, seed: int) -> None:
+    def candidates(self, context: str, prompt: str | None, handle: Any, seed: int) -> None:
+        """The most likely next chars: after `prompt` when given (a fresh stream, kept for picking), else
+        where the last generation stopped."""
         def job() -> None:
             try:
                 with self.live.use() as generator:
-                    first = next(iter(generator.stream(context, greedy, 1, seed)))
+                    if prompt is not None:
+                        self.stream = generator.open(prompt, handle, seed)
+                    found = tuple(self.stream.candidates())
             except Exception as exc:
                 self.host.post_message(Failed("candidates", one_line(exc)))
                 return
-            self.host.post_message(CandidatesReady(context, tuple(first.candidates)))
+            self.host.post_message(CandidatesReady(context, found))
 
         self.host.run_worker(job, thread=True, exit_on_error=False, group="candidates", name="candidates")

@@ -36,6 +36,10 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("k.down", "shift+down", "k(-1)", "k- (beams in beam mode)"),
     KeySpec("p.up", "ctrl+up", "p(1)", "p+ (min-p in min-p mode)"),
     KeySpec("p.down", "ctrl+down", "p(-1)", "p- (min-p in min-p mode)"),
+    KeySpec("rep.up", "alt+up", "repetition(1)", "Repetition penalty +"),
+    KeySpec("rep.down", "alt+down", "repetition(-1)", "Repetition penalty -"),
+    KeySpec("stop.next", "ctrl+t", "stop_next", "Stop at: off / blank line / end of line / sentence end"),
+    KeySpec("gen.continue", "ctrl+n", "continue", "Continue", True),
     KeySpec("length.up", "ctrl+l", "length(1)", "Longer generation"),
     KeySpec("length.down", "ctrl+o", "length(-1)", "Shorter generation"),
     KeySpec("seed.toggle", "ctrl+g", "seed_toggle", "Fixed/random seed"),
@@ -46,6 +50,14 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("output.page_down", "pagedown", "page(1)", "Scroll output down"),
 )
 QUIT = KeySpec("app.quit", "ctrl+q", "request_quit", "Quit", True)
+# The prompt's own keys (bound on the prompt widget; remappable by id like the rest).
+PROMPT_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("prompt.newline", "ctrl+j,shift+enter", "newline", "New line in the prompt (Enter sends)"),
+    KeySpec("prompt.history_back", "alt+p", "history(-1)", "Earlier prompt"),
+    KeySpec("prompt.history_forward", "alt+n", "history(1)", "Later prompt"),
+)
+SEND_KEY = "enter"  # sends the prompt: no binding may take it
+ALL_KEYS = (*KEYS, QUIT, *PROMPT_KEYS)
 
 
 def config_dir() -> Path:
@@ -56,9 +68,12 @@ def config_dir() -> Path:
 
 
 def load_keymap(folder: Path | None = None) -> tuple[dict[str, str], list[str]]:
-    """User overrides {binding id: keys} from keys.toml ([keys] table) or keys.json, plus problems found."""
+    """User overrides {binding id: keys} from keys.toml ([keys] table) or keys.json, plus problems found.
+
+    An override is refused (with a problem line) when its key is Enter, a printable key the prompt needs, or a
+    key another binding already has: one key, one action."""
     folder = config_dir() if folder is None else folder
-    known = {spec.id for spec in (*KEYS, QUIT)}
+    known = {spec.id for spec in ALL_KEYS}
     for name in ("keys.toml", "keys.json"):
         path = folder / name
         if not path.is_file():
@@ -77,8 +92,39 @@ def load_keymap(folder: Path | None = None) -> tuple[dict[str, str], list[str]]:
                 problems.append(f"{path}: keys for {binding_id!r} must be a non-empty string")
             else:
                 keymap[binding_id] = keys.replace(" ", "")
-        return keymap, problems
+        return _refuse_conflicts(keymap, problems, path)
     return {}, []
+
+
+def _refuse_conflicts(keymap: dict[str, str], problems: list[str], path: Path) -> tuple[dict[str, str], list[str]]:
+    owner = {}  # key -> binding id, defaults first, then the accepted overrides
+    for spec in ALL_KEYS:
+        if spec.id not in keymap:
+            for key in spec.keys.split(","):
+                owner[key] = spec.id
+    accepted = {}
+    for binding_id, keys in keymap.items():
+        clash = None
+        for key in keys.split(","):
+            if key == SEND_KEY:
+                clash = "Enter sends the prompt"
+            elif len(key) == 1 and key.isprintable():
+                clash = f"{key!r} is typed into the prompt"
+            elif owner.get(key, binding_id) != binding_id:
+                clash = f"{key!r} is already {owner[key]!r}"
+            if clash:
+                break
+        if clash:
+            problems.append(f"{path}: {binding_id!r} = {keys!r} refused: {clash}")
+            for spec in ALL_KEYS:  # it keeps its default keys
+                if spec.id == binding_id:
+                    for key in spec.keys.split(","):
+                        owner.setdefault(key, binding_id)
+            continue
+        accepted[binding_id] = keys
+        for key in keys.split(","):
+            owner[key] = binding_id
+    return accepted, problems
 
 
 def effective_keys(spec: KeySpec, keymap: dict[str, str]) -> str:

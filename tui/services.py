@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from .session import GenSettings
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class ServicesAPI(Protocol):
     def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any: ...
     def resume_trainer(self, run_path: Path, on_event: Callable) -> Any: ...
     def generator_from_trainer(self, trainer: Any) -> Any: ...
-    def sampler_settings(self, settings: GenSettings, vocab_size: int) -> tuple[Any, list[str]]: ...
+    def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]: ...
 
 
 _IMPORT_LOCK = threading.Lock()
@@ -146,12 +145,9 @@ class Services:
         generator.refresh(trainer.snapshot_weights())  # a consistent copy, whatever the live model is doing
         return generator
 
-    def sampler_settings(self, settings: GenSettings, vocab_size: int) -> tuple[Any, list[str]]:
-        from chargen_core.sampling import SamplerSettings
-
-        sampler = SamplerSettings(strategy=settings.strategy, temperature=settings.temperature, k=settings.k,
-                                  p=settings.p, min_p=settings.min_p, beams=settings.beams)
-        return sampler.validate(vocab_size)
+    def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]:
+        """The app's SamplerSettings checked against the model's vocabulary (k clamped, with a notice)."""
+        return settings.validate(vocab_size)
 
 
 def _describe_model(cfg: Any) -> str:

@@ -7,9 +7,13 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-STRATEGIES = ("greedy", "temperature", "top-k", "top-p", "min-p", "beam")
-LENGTHS = (50, 100, 200, 400, 800, 1600, 3200)
-SPEEDS = (0, 400, 120, 30)  # typing speed in chars/s; 0 means as fast as the model writes
+from chargen_core.settings import STRATEGIES, SamplerSettings
+
+LENGTHS = (50, 100, 200, 400, 800, 1600, 3200, None)  # None: until Esc (memory stays bounded)
+SPEEDS = (200, 400, 0, 60)  # typing speed in chars/s; 0 means as fast as the model writes
+# Stop strings the app offers (the CLI takes any): the stream ends when its output ends with one.
+STOPS = ((), ("\n\n",), ("\n",), (".", "!", "?"))
+STOP_NAMES = {(): "off", ("\n\n",): "blank line", ("\n",): "end of line", (".", "!", "?"): "sentence end"}
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -18,49 +22,60 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 @dataclass(frozen=True)
 class GenSettings:
-    strategy: str = "temperature"
-    temperature: float = 0.8
-    k: int = 5
-    p: float = 0.9
-    min_p: float = 0.05
-    beams: int = 4
-    length: int = 400
+    """What the keys turn: the core's SamplerSettings (one type, status line included) plus length, seed, stop."""
+
+    sampling: SamplerSettings = SamplerSettings()
+    length: int | None = 400  # None: until Esc
     seed: int | None = None  # None: a fresh random seed per generation
+    stop: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):
+        # settings.temperature etc. read through to the sampling settings
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.sampling, name)
+
+    def _sample(self, **changes) -> "GenSettings":
+        return dataclasses.replace(self, sampling=dataclasses.replace(self.sampling, **changes))
 
     def next_strategy(self) -> "GenSettings":
         i = STRATEGIES.index(self.strategy) if self.strategy in STRATEGIES else -1
-        return dataclasses.replace(self, strategy=STRATEGIES[(i + 1) % len(STRATEGIES)])
+        return self._sample(strategy=STRATEGIES[(i + 1) % len(STRATEGIES)])
 
     def bump_temperature(self, sign: int) -> "GenSettings":
-        return dataclasses.replace(self, temperature=round(_clamp(self.temperature + 0.1 * sign, 0.1, 3.0), 2))
+        return self._sample(temperature=round(_clamp(self.temperature + 0.1 * sign, 0.1, 3.0), 2))
 
     def bump_k(self, sign: int) -> "GenSettings":
         # In beam mode the k keys set the beam width, the knob that plays the same role there.
         if self.strategy == "beam":
-            return dataclasses.replace(self, beams=int(_clamp(self.beams + sign, 1, 16)))
-        return dataclasses.replace(self, k=int(_clamp(self.k + sign, 1, 100)))
+            return self._sample(beams=int(_clamp(self.beams + sign, 1, 16)))
+        return self._sample(k=int(_clamp(self.k + sign, 1, 200)))
 
     def bump_p(self, sign: int) -> "GenSettings":
         # The p keys move whichever threshold the current strategy uses.
         if self.strategy == "min-p":
-            return dataclasses.replace(self, min_p=round(_clamp(self.min_p + 0.01 * sign, 0.01, 0.5), 2))
-        return dataclasses.replace(self, p=round(_clamp(self.p + 0.05 * sign, 0.05, 1.0), 2))
+            return self._sample(min_p=round(_clamp(self.min_p + 0.01 * sign, 0.01, 0.5), 2))
+        return self._sample(p=round(_clamp(self.p + 0.05 * sign, 0.05, 1.0), 2))
+
+    def bump_repetition(self, sign: int) -> "GenSettings":
+        return self._sample(repetition_penalty=round(_clamp(self.repetition_penalty + 0.1 * sign, 1.0, 3.0), 2))
 
     def bump_length(self, sign: int) -> "GenSettings":
-        i = min(range(len(LENGTHS)), key=lambda j: abs(LENGTHS[j] - self.length))
+        i = LENGTHS.index(self.length) if self.length in LENGTHS else LENGTHS.index(400)
         return dataclasses.replace(self, length=LENGTHS[int(_clamp(i + sign, 0, len(LENGTHS) - 1))])
+
+    def next_stop(self) -> "GenSettings":
+        i = STOPS.index(self.stop) if self.stop in STOPS else -1
+        return dataclasses.replace(self, stop=STOPS[(i + 1) % len(STOPS)])
 
     def toggle_seed(self, seed: int) -> "GenSettings":
         return dataclasses.replace(self, seed=None if self.seed is not None else seed)
 
     def describe(self) -> str:
-        parts = [self.strategy, f"T={self.temperature:.2f}", f"k={self.k}", f"p={self.p:.2f}"]
-        if self.strategy == "min-p":
-            parts.append(f"min-p={self.min_p:.2f}")
-        if self.strategy == "beam":
-            parts.append(f"beams={self.beams}")
-        parts += [f"len={self.length}", f"seed={'random' if self.seed is None else self.seed}"]
-        return "  ".join(parts)
+        stop = STOP_NAMES.get(self.stop) or " ".join(repr(s) for s in self.stop)
+        length = "until Esc" if self.length is None else str(self.length)
+        seed = "random" if self.seed is None else self.seed
+        return f"{self.sampling.describe()}  len={length}  seed={seed}  stop={stop}"
 
 
 @dataclass
@@ -70,6 +85,11 @@ class Exchange:
     output: list[str] = dataclasses.field(default_factory=list)
     chars: int = 0
     note: str = ""
+    # (offset in the output, settings from there on): a new entry wherever a key changed them mid-stream
+    segments: list[tuple[int, dict]] = dataclasses.field(default_factory=list)
+
+
+MAX_SEGMENTS = 10_000  # a key held down for an hour still leaves memory bounded
 
 
 class Transcript:
@@ -84,7 +104,14 @@ class Transcript:
         self.exchanges.append(exchange)
         return exchange
 
-    def add(self, exchange: Exchange, text: str) -> None:
+    def add(self, exchange: Exchange, text: str, marks=()) -> None:
+        """Append output; marks are (offset in text, settings) where the settings changed."""
+        for offset, settings in marks:
+            entry = _as_dict(settings)
+            if exchange.segments and exchange.segments[-1][1] == entry:
+                continue  # a continue with unchanged settings is still the same segment
+            if len(exchange.segments) < MAX_SEGMENTS:
+                exchange.segments.append((exchange.chars + offset, entry))
         room = self.max_chars_each - exchange.chars
         if room > 0:
             exchange.output.append(text[:room])
@@ -95,14 +122,24 @@ class Transcript:
         return "".join(self.exchanges[-1].output) if self.exchanges else ""
 
     def export(self, folder: Path, header: str) -> Path:
+        """The session as text, and as JSON (with where each setting applied) next to it."""
+        from chargen_core.checkpoints import atomic_write_json, atomic_write_text
+
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / time.strftime("chargen-session-%Y%m%d-%H%M%S.txt")
-        lines = [header, ""]
+        lines, generations = [header, ""], []
         for i, ex in enumerate(self.exchanges, 1):
             lines += [f"### {i}. prompt: {ex.prompt!r}", f"settings: {ex.settings}", ""]
             body = "".join(ex.output)
+            generations.append({"prompt": ex.prompt, "text": body, "chars": ex.chars, "settings": ex.settings,
+                                "segments": [{"start": start, "settings": settings} for start, settings in ex.segments]})
             if ex.chars > len(body):
                 body += f"\n[... {ex.chars - len(body)} more characters not kept]"
             lines += [body, ex.note, ""]
-        path.write_text("\n".join(lines), encoding="utf-8")
+        atomic_write_text(path, "\n".join(lines))
+        atomic_write_json(path.with_suffix(".json"), {"header": header, "generations": generations})
         return path
+
+
+def _as_dict(settings) -> dict:
+    return dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else dict(settings)

@@ -12,6 +12,8 @@ class StreamBuffer:
         self.max_pending = max_pending
         self._chars: list[str] = []
         self._probs: list[float] = []
+        self._marks: list[tuple[int, object]] = []  # (absolute index, settings) where the settings changed
+        self._taken = 0  # characters taken so far: marks are kept in absolute positions
         self._cond = threading.Condition()
         self.token = 0  # which generation the pending characters belong to
 
@@ -21,6 +23,8 @@ class StreamBuffer:
             self.token += 1
             self._chars.clear()
             self._probs.clear()
+            self._marks.clear()
+            self._taken = 0
             self._cond.notify_all()
             return self.token
 
@@ -28,8 +32,10 @@ class StreamBuffer:
     def pending(self) -> int:
         return len(self._chars)
 
-    def put(self, char: str, prob: float, token: int, cancelled: Callable[[], bool] = lambda: False) -> bool:
-        """Queue one character; False when its generation was superseded or cancelled while waiting for room."""
+    def put(self, char: str, prob: float, token: int, cancelled: Callable[[], bool] = lambda: False,
+            mark: object = None) -> bool:
+        """Queue one character (with `mark`: the settings that start at it); False when its generation was
+        superseded or cancelled while waiting for room."""
         with self._cond:
             while len(self._chars) >= self.max_pending and token == self.token:
                 if cancelled():
@@ -37,22 +43,29 @@ class StreamBuffer:
                 self._cond.wait(0.05)
             if token != self.token:
                 return False
+            if mark is not None:
+                self._marks.append((self._taken + len(self._chars), mark))
             self._chars.append(char)
             self._probs.append(prob)
         return True
 
-    def take(self, limit: int | None = None) -> tuple[str, list[float]]:
-        """Everything pending, or the first `limit` characters."""
+    def take(self, limit: int | None = None) -> tuple[str, list[float], list[tuple[int, object]]]:
+        """Everything pending, or the first `limit` characters: (text, probs, marks at offsets in text)."""
         with self._cond:
             n = len(self._chars) if limit is None else min(limit, len(self._chars))
             if n == 0:
-                return "", []
+                return "", [], []
             text = "".join(self._chars[:n])
             probs = self._probs[:n]
             del self._chars[:n]
             del self._probs[:n]
+            end = self._taken + n
+            marks = [(at - self._taken, m) for at, m in self._marks if at < end]
+            if marks:
+                del self._marks[:len(marks)]
+            self._taken = end
             self._cond.notify_all()
-        return text, probs
+        return text, probs, marks
 
 
 

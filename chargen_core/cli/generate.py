@@ -1,6 +1,7 @@
 """`chargen generate`: stream text from a trained run with any sampling strategy, or compare them all."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import asdict
@@ -33,6 +34,8 @@ def add_parser(subparsers):
                    help="beam: length normalisation alpha (0)")
     p.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None,
                    help="> 1 discourages recently seen characters, 1 = off (default: 1)")
+    p.add_argument("--stop", action="append", metavar="STR", default=None,
+                   help="end when the output ends with STR (repeatable; escapes like \\n and \\t are understood)")
     p.add_argument("--length", type=int, default=200, help="characters to generate (200)")
     p.add_argument("--seed", type=int, default=None, help="random seed: the same seed gives the same text (default: random)")
     p.add_argument("--which", choices=("best", "last"), default="best", help="which saved model to use (best)")
@@ -50,8 +53,23 @@ def settings_from_args(args) -> SamplerSettings:
     return settings
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "0": "\0"}
+
+
+def stop_strings(raw: list[str] | None) -> tuple[str, ...]:
+    """--stop values with backslash escapes turned into characters; an empty one is bad input."""
+    out = []
+    for value in raw or ():
+        text = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), value)
+        if not text:
+            raise SettingsError("--stop must not be empty (it would end the generation before it starts)")
+        out.append(text)
+    return tuple(out)
+
+
 def run(args) -> int:
     settings = settings_from_args(args)  # bad settings fail before the (slow) model load
+    stop = stop_strings(getattr(args, "stop", None))
     from ..generate import Generator
 
     gen = Generator.from_run(resolve_run_arg(args), which=args.which)
@@ -65,7 +83,7 @@ def run(args) -> int:
         out.write(char.char)
         out.flush()  # stream: every char shows as soon as it exists
 
-    result = gen.generate(args.prompt, settings, args.length, args.seed, on_char=write)
+    result = gen.generate(args.prompt, settings, args.length, args.seed, on_char=write, stop=stop)
     out.write("\n")
     out.flush()
     if args.json:

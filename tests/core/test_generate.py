@@ -7,7 +7,7 @@ from chargen_core.config import ModelConfig
 from chargen_core.errors import SettingsError
 from chargen_core.generate import GeneratedChar, Generator
 from chargen_core.model import build_model
-from chargen_core.sampling import COMPARE_SET, SamplerSettings
+from chargen_core.sampling import COMPARE_SET, LiveSettings, SamplerSettings
 from chargen_core.vocab import Vocab
 
 TEXT = "the quick brown fox jumps over the lazy dog.\nto be, or not to be: that is the question.\n"
@@ -191,15 +191,90 @@ def test_weights_that_do_not_fit_the_config_are_a_run_dir_error(lstm):
         Generator.from_model(model, Vocab.from_text("abc"), ModelConfig(embedding_dim=8, units=24, layers=2))
 
 
-def test_batched_rows_report_the_same_chars_as_the_batch_1_path(gen):
-    from chargen_core.rows import RowEngine
+def test_compare_entries_equal_their_single_runs_with_the_same_seed(gen):
+    results = dict(gen.compare("to be", 20, seed=11))
+    for label in ("temperature 1.2", "top-p 0.9"):
+        settings = dict(COMPARE_SET)[label]
+        assert results[label].text == gen.generate("to be", settings, 20, seed=11).text
 
-    settings = [SamplerSettings("greedy"), SamplerSettings("top-k", k=1)]
-    engine = RowEngine(gen._net, VOCAB.encode("to be"), settings, gen._chars, np.random.default_rng(0))
-    rows = [char for entry, char in engine.run(12) if entry == 1]
-    single = list(gen.stream("to be", SamplerSettings("greedy"), 12))
-    assert [c.char for c in rows] == [c.char for c in single]
-    for a, b in zip(rows, single):
-        assert a.prob == pytest.approx(b.prob, abs=1e-5)
-        assert [c for c, _ in a.candidates] == [c for c, _ in b.candidates]
-        np.testing.assert_allclose([p for _, p in a.candidates], [p for _, p in b.candidates], atol=1e-5)
+
+STRATEGY_SETTINGS = [SamplerSettings("greedy"), SamplerSettings("temperature", temperature=1.3),
+                     SamplerSettings("top-k", k=3), SamplerSettings("top-p", p=0.8),
+                     SamplerSettings("min-p", min_p=0.2), SamplerSettings("beam", beams=3),
+                     SamplerSettings("temperature", repetition_penalty=1.5)]
+
+
+@pytest.mark.parametrize("before", STRATEGY_SETTINGS, ids=lambda s: s.label() + f" r{s.repetition_penalty}")
+@pytest.mark.parametrize("after", [SamplerSettings("greedy"), SamplerSettings("beam", beams=2),
+                                   SamplerSettings("top-k", k=2, repetition_penalty=2.0)], ids=lambda s: s.label())
+def test_live_settings_apply_from_the_next_character(gen, before, after):
+    live = LiveSettings(before)
+    out = []
+    for char in gen.stream("to be", live, 40, seed=2):
+        out.append(char)
+        if len(out) == 15:
+            live.set(after)
+    assert len(out) == 40
+    used = [c.settings for c in out]
+    if before == after:
+        assert set(used) == {after}
+        return
+    first_after = used.index(after)
+    assert all(u == before for u in used[:first_after]) and all(u == after for u in used[first_after:])
+    # Sampled strategies switch at the very next char; beam first commits the chars it had decided.
+    assert first_after == 15 or before.strategy == "beam"
+    if before.strategy != "beam" and after.strategy == "greedy":
+        # From the switch on the text is the greedy continuation of what was shown.
+        shown = "".join(c.char for c in out[:15])
+        rest = gen.generate("to be" + shown, SamplerSettings("greedy"), 25).text
+        assert "".join(c.char for c in out[15:]) == rest
+
+
+@pytest.mark.parametrize("settings", STRATEGY_SETTINGS, ids=lambda s: s.label())
+def test_an_untouched_handle_reproduces_the_fixed_settings_run(gen, settings):
+    fixed = gen.generate("the ", settings, 30, seed=4).text
+    assert "".join(c.char for c in gen.stream("the ", LiveSettings(settings), 30, seed=4)) == fixed
+
+
+def test_continue_keeps_the_state(gen):
+    settings = SamplerSettings("temperature", temperature=1.0)
+    stream = gen.open("to be", settings, seed=8)
+    first = "".join(c.char for c in stream.take(12))
+    more = "".join(c.char for c in stream.take(18))
+    assert first + more == gen.generate("to be", settings, 30, seed=8).text
+
+
+def test_beam_cut_short_continues_from_the_shown_text(gen):
+    live = LiveSettings(SamplerSettings("beam", beams=3))
+    stream = gen.open("to be", live)
+    taking = stream.take(None)
+    shown = "".join(next(taking).char for _ in range(7))
+    taking.close()
+    live.set(SamplerSettings("greedy"))
+    after = "".join(c.char for c in stream.take(10))
+    assert after == gen.generate("to be" + shown, SamplerSettings("greedy"), 10).text
+
+
+def test_feed_and_candidates_continue_from_chosen_text(gen):
+    stream = gen.open("to b", SamplerSettings("greedy"))
+    probs = gen.probabilities("to b")[-1]
+    best = [c for c, _ in stream.candidates()]
+    assert best[0] == VOCAB.chars[int(probs.argmax()) - 1] and len(best) == 5
+    assert stream.feed("eΩ") == "e"
+    after = "".join(c.char for c in stream.take(8))
+    assert after == gen.generate("to be", SamplerSettings("greedy"), 8).text
+
+
+def test_stop_strings_end_the_stream(gen):
+    text = gen.generate("the ", SamplerSettings("greedy"), 200).text
+    stop = text[20:22]
+    cut = gen.generate("the ", SamplerSettings("greedy"), 200, stop=[stop]).text
+    assert cut.endswith(stop) and text.startswith(cut) and len(cut) <= 22
+    live = LiveSettings(SamplerSettings("greedy"), stop=(stop,))
+    assert "".join(c.char for c in gen.stream("the ", live, 200)) == cut
+
+
+def test_until_stopped_streams_without_a_length(gen):
+    taking = gen.stream("the ", SamplerSettings("top-k", k=3), None, seed=1)
+    assert len([next(taking) for _ in range(500)]) == 500
+    taking.close()

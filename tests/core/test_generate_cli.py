@@ -67,6 +67,7 @@ def test_compare_gives_one_entry_per_strategy(run_dir, capsys):
     (["--temperature", "-1"], "--temperature must be >= 0"),
     (["--beams", "0"], "--beams must be an integer >= 1"),
     (["--length", "-5"], "--length must be an integer >= 0"),
+    (["--stop", ""], "--stop must not be empty"),
 ])
 def test_bad_settings_exit_2_with_one_line(run_dir, capsys, flags, message):
     assert main(["generate", str(run_dir), "--prompt", "x", *flags]) == 2
@@ -93,3 +94,17 @@ def test_bad_setting_in_a_subprocess_has_no_traceback(run_dir):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["chargen: error: --p must be in (0, 1], got 0.0"]
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_stop_strings_are_repeatable_and_understand_escapes(run_dir, capsys):
+    from chargen_core.cli.generate import stop_strings
+
+    assert stop_strings(["\\n\\n", "a\\tb", "\\\\n", "\\q"]) == ("\n\n", "a\tb", "\\n", "\\q")
+    base = ["generate", str(run_dir), "--prompt", "the ", "--strategy", "greedy", "--length", "120", "--json"]
+    assert main(base) == 0
+    full = json.loads(capsys.readouterr().out.splitlines()[-1])["text"]
+    first, second = full[30:32], full[60:62]
+    escaped = [s.replace("\\", "\\\\").replace("\n", "\\n") for s in (second, first)]
+    assert main([*base, "--stop", escaped[0], "--stop", escaped[1]]) == 0
+    cut = json.loads(capsys.readouterr().out.splitlines()[-1])["text"]
+    assert full.startswith(cut) and (cut.endswith(first) or cut.endswith(second)) and len(cut) <= 62

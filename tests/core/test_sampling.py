@@ -5,23 +5,20 @@ import numpy as np
 import pytest
 
 from chargen_core.errors import SettingsError
-from chargen_core.sampling import (COMPARE_SET, STRATEGIES, RepetitionPenalty, SamplerSettings, make_sampler,
-                                   softmax)
+from chargen_core.sampling import COMPARE_SET, STRATEGIES, RepetitionPenalty, SamplerSettings, make_sampler
+from chargen_core.settings import LiveSettings
 
 LETTERS = string.ascii_lowercase
 # A fixed distribution over 6 ids (id 0 has no mass, like [UNK]).
 PROBS = np.array([0.0, 0.4, 0.25, 0.15, 0.12, 0.08])
 
 
-def pick_many(settings, probs=PROBS, n=20000, seed=0, one=False):
-    """Sample n ids from one row: vectorised as n identical rows, or n calls of the batch-1 path."""
+def pick_many(settings, probs=PROBS, n=20000, seed=0):
+    """Sample n ids from one row through the sampler's own step (tempered probabilities, then its choice)."""
     with np.errstate(divide="ignore"):
-        logits = np.log(np.tile(probs, (n, 1)))
+        logits = np.log(probs)
     sampler, rng = make_sampler(settings), np.random.default_rng(seed)
-    if one:
-        weights = probs / probs.max()
-        return np.array([sampler.pick_one(logits[0], weights, rng) for _ in range(n)])
-    return sampler.pick(logits, softmax(logits), rng)
+    return np.array([sampler.next_id(logits, rng) for _ in range(n)])
 
 
 def chi_square(counts, expected):
@@ -31,12 +28,11 @@ def chi_square(counts, expected):
 
 
 def check_frequencies(settings, target):
-    for one in (False, True):
-        ids = pick_many(settings, one=one)
-        counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
-        stat = chi_square(counts, target / target.sum() * len(ids))
-        # Critical value of chi-square with <= 5 degrees of freedom at p = 0.001 is 20.5; be generous.
-        assert stat < 25.0, f"chi-square {stat:.1f} (batch-1 path: {one}): {counts}"
+    ids = pick_many(settings)
+    counts = np.bincount(ids, minlength=len(PROBS)).astype(float)
+    stat = chi_square(counts, target / target.sum() * len(ids))
+    # Critical value of chi-square with <= 5 degrees of freedom at p = 0.001 is 20.5; be generous.
+    assert stat < 25.0, f"chi-square {stat:.1f}: {counts}"
 
 
 def one_hot_logits(text):
@@ -48,8 +44,8 @@ def one_hot_logits(text):
 
 
 def spell(settings, text="chargen", seed=0):
-    logits = one_hot_logits(text)
-    ids = make_sampler(settings).pick(logits, softmax(logits), np.random.default_rng(seed))
+    sampler, rng = make_sampler(settings), np.random.default_rng(seed)
+    ids = [sampler.next_id(row, rng) for row in one_hot_logits(text)]
     return "".join(LETTERS[i - 1] for i in ids)
 
 
@@ -74,9 +70,7 @@ def test_degenerate_settings_equal_greedy(settings):
     logits = rng.normal(size=(200, 30))
     greedy = logits.argmax(axis=1)
     sampler = make_sampler(settings)
-    np.testing.assert_array_equal(sampler.pick(logits, softmax(logits), rng), greedy)
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-    assert [sampler.pick_one(row, w, rng) for row, w in zip(logits, weights)] == greedy.tolist()
+    assert [sampler.next_id(row, rng) for row in logits] == greedy.tolist()
 
 
 def test_temperature_one_samples_the_distribution():
@@ -121,20 +115,54 @@ def test_same_seed_same_sample():
 
 def test_repetition_penalty_discourages_seen_ids():
     logits = np.array([[0.0, 2.0, 1.9, -1.0, -1.2]])
-    penalty = RepetitionPenalty(2.0, 1, 5, np.array([1, 4]))
-    out = penalty.apply(logits)
+    penalty = RepetitionPenalty(1, 5, np.array([1, 4]))
+    out = penalty.apply(logits, 2.0)
     np.testing.assert_allclose(out, [[0.0, 1.0, 1.9, -1.0, -2.4]])
-    greedy = make_sampler(SamplerSettings("greedy"))
-    assert greedy.pick(out, softmax(out), None)[0] == 2
+    assert make_sampler(SamplerSettings("greedy")).next_id(out[0], None) == 2
 
 
 def test_repetition_penalty_forgets_after_its_window():
     from chargen_core.sampling import REPETITION_WINDOW
 
-    penalty = RepetitionPenalty(2.0, 1, 5, np.array([1]))
+    penalty = RepetitionPenalty(1, 5, np.array([1]))
     for _ in range(REPETITION_WINDOW):
         penalty.push(np.array([2]))
     assert penalty.counts[0, 1] == 0 and penalty.counts[0, 2] == REPETITION_WINDOW
+
+
+def test_high_temperature_keeps_characters_far_below_the_top():
+    # exp(l - max) underflows float32 for l 120 below the top; raised to 1/T afterwards it stays 0 and the
+    # character could never be drawn. Tempering the logits first gives it exp(-120 / 20) = e^-6 of the top.
+    logits = np.array([-np.inf, 0.0, -120.0], np.float32)
+    sampler = make_sampler(SamplerSettings("temperature", temperature=20.0))
+    expected = np.array([0.0, 1.0, np.exp(-6.0)]) / (1 + np.exp(-6.0))
+    np.testing.assert_allclose(sampler.probabilities(logits), expected, rtol=1e-5)
+    rng = np.random.default_rng(0)
+    drawn = sum(sampler.next_id(logits, rng) == 2 for _ in range(20000))
+    assert 20 < drawn < 90  # about 49 expected
+
+
+@pytest.mark.parametrize("settings, fixed", [
+    (SamplerSettings(k=500), {"k": 39}), (SamplerSettings(p=1.5), {"p": 1.0}), (SamplerSettings(p=0.0), {"p": 0.01}),
+    (SamplerSettings(min_p=3.0), {"min_p": 1.0}), (SamplerSettings(beams=0), {"beams": 1}),
+    (SamplerSettings(temperature=-1.0), {"temperature": 0.0}),
+])
+def test_clamp_pulls_values_into_range_with_a_notice(settings, fixed):
+    clamped, notices = settings.clamp(40)
+    assert len(notices) == 1 and all(getattr(clamped, name) == value for name, value in fixed.items())
+    assert clamped.clamp(40) == (clamped, [])
+
+
+def test_live_settings_versions_every_change():
+    live = LiveSettings(SamplerSettings("greedy"), stop=("\n\n",))
+    assert live.current() == (0, SamplerSettings("greedy"))
+    assert live.set(SamplerSettings("top-k")) == 1 and live.settings.strategy == "top-k" and live.stop == ("\n\n",)
+    assert live.set(stop=()) == 2 and live.settings.strategy == "top-k" and live.stop == ()
+
+
+def test_describe_names_the_knobs_of_the_strategy():
+    assert SamplerSettings("top-k", temperature=0.5, k=3).describe() == "top-k T=0.50 k=3 rep=off"
+    assert SamplerSettings("beam", beams=4, repetition_penalty=1.2).describe() == "beam beams=4 rep=1.20"
 
 
 @pytest.mark.parametrize("settings, message", [

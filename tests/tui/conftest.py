@@ -12,8 +12,12 @@ from tui.app import ChargenApp
 
 @pytest.fixture
 def make_app(tmp_path):
-    def make(services=None, **kwargs) -> ChargenApp:
+    def make(services=None, speed: int = 0, **kwargs) -> ChargenApp:
         kwargs.setdefault("config_dir", tmp_path / "config")
+        # Tests stream as fast as the model writes (the app's default is a readable pace), unless asked.
+        if speed is not None and not (kwargs["config_dir"] / "settings.json").exists():
+            kwargs["config_dir"].mkdir(parents=True, exist_ok=True)
+            (kwargs["config_dir"] / "settings.json").write_text(f'{{"speed": {speed}}}')
         kwargs.setdefault("export_dir", tmp_path / "export")
         kwargs.setdefault("run_root", tmp_path / "runs")
         return ChargenApp(services or FakeServices(), **kwargs)

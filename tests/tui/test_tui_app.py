@@ -44,14 +44,15 @@ async def test_setting_keys_change_the_status_line(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         steps = [("f8", "top-k"), ("up", "T=0.90"), ("down", "T=0.80"), ("shift+up", "k=6"), ("shift+down", "k=5"),
-                 ("ctrl+up", "p=0.95"), ("ctrl+down", "p=0.90"), ("ctrl+l", "len=800"), ("ctrl+o", "len=400"),
-                 ("ctrl+g", "seed=0"), ("f9", "plain"), ("f10", "400 ch/s")]
+                 ("f8", "top-p"), ("ctrl+up", "p=0.95"), ("ctrl+down", "p=0.90"), ("alt+up", "rep=1.10"),
+                 ("alt+down", "rep=off"), ("ctrl+t", "stop=blank line"), ("ctrl+l", "len=800"),
+                 ("ctrl+o", "len=400"), ("ctrl+g", "seed=0"), ("f9", "plain"), ("f10", "60 ch/s")]
         for key, expected in steps:
             await pilot.press(key)
             assert expected in status(app), (key, status(app))
         await pilot.press("ctrl+g", "f9")
         assert "seed=random" in status(app) and "colour" in status(app)
-        for _ in range(5):
+        for _ in range(4):
             await pilot.press("f8")
         assert status(app).startswith("temperature")  # all six strategies, then around again
 

@@ -17,9 +17,9 @@ class CountingGenerator(FakeGenerator):
         self.pump = None
         self.batches_seen: list[int] = []
 
-    def stream(self, prompt, settings, length, seed=None):
+    def stream(self, prompt, settings, length, seed=None, start=0):
         self.batches_seen.append(self.pump.batches)
-        yield from super().stream(prompt, settings, length, seed)
+        yield from super().stream(prompt, settings, length, seed, start)
         self.batches_seen.append(self.pump.batches)
 
 

@@ -5,6 +5,7 @@ import threading
 
 from tui.keymap import KEYS, QUIT, load_keymap
 from tui.live import LiveGenerator
+from chargen_core.settings import SamplerSettings as S
 from tui.session import LENGTHS, STRATEGIES, GenSettings, Transcript
 from tui.stream import Pacer, StreamBuffer
 from tui.training import EventPump
@@ -13,7 +14,7 @@ from tui_fakes import FakeGenerator
 
 
 def test_strategy_cycles_in_order_and_wraps():
-    s = GenSettings(strategy="greedy")
+    s = GenSettings(S("greedy"))
     seen = [s.strategy]
     for _ in range(len(STRATEGIES)):
         s = s.next_strategy()
@@ -22,16 +23,20 @@ def test_strategy_cycles_in_order_and_wraps():
 
 
 def test_knobs_clamp_and_follow_the_strategy():
-    s = GenSettings(temperature=0.15)
+    s = GenSettings(S(temperature=0.15))
     assert s.bump_temperature(-1).temperature == 0.1
     assert s.bump_temperature(-1).bump_temperature(-1).temperature == 0.1
-    assert GenSettings(k=1).bump_k(-1).k == 1
-    assert GenSettings(strategy="beam", beams=4).bump_k(1).beams == 5
-    assert GenSettings(strategy="min-p", min_p=0.05).bump_p(1).min_p == 0.06
-    assert GenSettings(p=1.0).bump_p(1).p == 1.0
+    assert GenSettings(S(k=1)).bump_k(-1).k == 1
+    assert GenSettings(S("beam", beams=4)).bump_k(1).beams == 5
+    assert GenSettings(S("min-p", min_p=0.05)).bump_p(1).min_p == 0.06
+    assert GenSettings(S(p=1.0)).bump_p(1).p == 1.0
+    assert GenSettings(S(repetition_penalty=1.0)).bump_repetition(-1).repetition_penalty == 1.0
+    assert GenSettings().bump_repetition(1).bump_repetition(1).sampling.repetition_penalty == 1.2
     assert GenSettings(length=400).bump_length(1).length == 800
+    assert GenSettings(length=3200).bump_length(1).length is None  # until Esc
     assert GenSettings(length=LENGTHS[-1]).bump_length(1).length == LENGTHS[-1]
     assert GenSettings().toggle_seed(7).seed == 7 and GenSettings(seed=7).toggle_seed(3).seed is None
+    assert GenSettings().next_stop().stop == ("\n\n",) and "stop=blank line" in GenSettings().next_stop().describe()
 
 
 def test_transcript_is_bounded_and_exports(tmp_path):
@@ -45,15 +50,33 @@ def test_transcript_is_bounded_and_exports(tmp_path):
     assert "p2" in text and "p0" not in text and "6 more characters" in text
 
 
+def test_transcript_segments_and_json_export(tmp_path):
+    import json
+
+    t = Transcript()
+    ex = t.begin("hi", "greedy")
+    t.add(ex, "abcd", [(0, S("greedy"))])
+    t.add(ex, "efgh", [(2, S("top-k", k=3))])
+    t.add(ex, "ij", [(0, S("top-k", k=3))])  # a continue with the same settings: no new segment
+    data = json.loads(t.export(tmp_path, "h").with_suffix(".json").read_text())
+    gen = data["generations"][0]
+    assert gen["prompt"] == "hi" and gen["text"] == "abcdefghij"
+    assert [(s["start"], s["settings"]["strategy"]) for s in gen["segments"]] == [(0, "greedy"), (6, "top-k")]
+    assert gen["segments"][1]["settings"]["k"] == 3
+
+
 def test_stream_buffer_hands_over_in_order_and_drops_superseded():
     buf = StreamBuffer(max_pending=4)
     token = buf.begin()
     for c in "abc":
         assert buf.put(c, 0.5, token)
-    assert buf.take(2) == ("ab", [0.5, 0.5])
+    assert buf.take(2) == ("ab", [0.5, 0.5], [])
     new = buf.begin()
     assert not buf.put("x", 0.1, token)  # an old generation's char is dropped
-    assert buf.put("y", 0.1, new) and buf.take() == ("y", [0.1])
+    assert buf.put("y", 0.1, new) and buf.take() == ("y", [0.1], [])
+    for i, c in enumerate("abcd"):
+        buf.put(c, 0.5, new, mark="m" if c in "ad" else None)
+    assert buf.take(2) == ("ab", [0.5, 0.5], [(0, "m")]) and buf.take() == ("cd", [0.5, 0.5], [(1, "m")])
 
 
 def test_stream_buffer_blocks_writer_when_full():

@@ -38,10 +38,36 @@ class FakeChar:
     char: str
     prob: float
     candidates: tuple
+    settings: object = None
+
+
+class FakeStream:
+    """What Generator.open returns: take() continues where the last take stopped; feed() appends text."""
+
+    def __init__(self, generator: "FakeGenerator", prompt: str, handle, seed) -> None:
+        self.generator, self.prompt, self.handle, self.seed = generator, prompt, handle, seed
+        self.position = 0  # index into the fake's text of the next char
+        self.fed: list[str] = []
+
+    def take(self, length, stop=None):
+        for item in self.generator.stream(self.prompt, self.handle, length, self.seed, start=self.position):
+            self.position += 1
+            yield item
+
+    def feed(self, text: str) -> str:
+        self.fed.append(text)
+        return text
+
+    def candidates(self):
+        char = self.generator.text[self.position % len(self.generator.text)]
+        return ((char, 0.6), ("x", 0.3), ("y", 0.1))
 
 
 class FakeGenerator:
-    """Writes TEXT over and over; `gate` (when set) must be opened for each char, so tests can hold a stream."""
+    """Writes TEXT over and over; `gate` (when set) must be opened for each char, so tests can hold a stream.
+
+    With a live-settings handle it reads the settings before every char, as the real generator does, and
+    records them in `used` (one entry per char)."""
 
     def __init__(self, text: str = TEXT, delay: float = 0.0) -> None:
         self.text = text
@@ -49,19 +75,34 @@ class FakeGenerator:
         self.gate: threading.Event | None = None
         self.refreshed = 0
         self.calls: list[tuple] = []
+        self.used: list = []
+        self.streams: list[FakeStream] = []
 
     def prepare_prompt(self, prompt: str):
         return SimpleNamespace(text=prompt, unknown="", standardized=False)
 
-    def stream(self, prompt, settings, length, seed=None):
-        self.calls.append((prompt, settings, length, seed))
-        for i in range(length):
+    def open(self, prompt, handle, seed=None):
+        self.calls.append((prompt, handle, None, seed))
+        stream = FakeStream(self, prompt, handle, seed)
+        self.streams.append(stream)
+        return stream
+
+    def stream(self, prompt, settings, length, seed=None, start=0):
+        tail, i = "", 0
+        while length is None or i < length:
             if self.gate is not None:
                 self.gate.wait(5)
             if self.delay:
                 time.sleep(self.delay)
-            char = self.text[i % len(self.text)]
-            yield FakeChar(char, (i % 10) / 10 + 0.05, ((char, 0.6), ("x", 0.3), ("y", 0.1)))
+            used = getattr(settings, "settings", settings)  # a live handle: its settings right now
+            self.used.append(used)
+            char = self.text[(start + i) % len(self.text)]
+            yield FakeChar(char, (i % 10) / 10 + 0.05, ((char, 0.6), ("x", 0.3), ("y", 0.1)), used)
+            i += 1
+            stops = getattr(settings, "stop", ())
+            tail = (tail + char)[-8:]
+            if any(tail.endswith(s) for s in stops):
+                return
 
     def compare(self, prompt, length, seed=None, settings_list=None):
         return [(label, SimpleNamespace(text=f"{label} says {self.text[:length]}"))
@@ -172,4 +213,4 @@ class FakeServices:
 
         if settings.temperature > 2.95:
             raise SettingsError("temperature too high for this test")
-        return settings, []
+        return settings.clamp(vocab_size)

@@ -18,14 +18,16 @@ class Actions:
             self.pending_prompt = prompt
             self.notify("the model is still loading; your prompt runs when it is ready")
             return
-        sampler = self.sampler(self.settings)
-        if sampler is None:
+        sampling = self.sampler(self.settings.sampling)
+        if sampling is None:
             return
         seed = self.settings.seed if self.settings.seed is not None else random.randrange(2**31)
         self.last_prompt, self.last_seed = prompt, seed
+        self.handle.set(sampling, self.settings.stop)
         described = dataclasses.replace(self.settings, seed=seed).describe()
         self.done = None
-        self.gen.start(prompt, sampler, self.settings.length, seed)
+        self.drawn_settings = None
+        self.gen.start(prompt, self.handle, self.settings.length, seed)
         self.view.begin_prompt(prompt, described)
         self.exchange = self.transcript.begin(prompt, described)
         self.refresh_status()
@@ -51,6 +53,21 @@ class Actions:
             return
         self.generate(self.last_prompt)
 
+    def action_continue(self, feed: str = "") -> None:
+        """Extend the last output from where it stopped: same LSTM state, nothing re-primed."""
+        if self.gen.stream is None or self.exchange is None:
+            self.notify("nothing to continue yet: type a prompt", severity="warning")
+            return
+        self.gen.stop()
+        self.done = None
+        self.view.drop_trailing_notes()
+        if feed:
+            self.view.append_user(feed)
+            self.transcript.add(self.exchange, feed, [(0, {"strategy": "user"})])
+        self.handle.set(self.settings.sampling, self.settings.stop)
+        self.gen.resume(self.settings.length, feed)
+        self.refresh_status()
+
     def prompt_context(self) -> str:
         return self.query_one("#prompt").value or self.last_prompt
 
@@ -60,20 +77,44 @@ class Actions:
             self.notify("type a prompt (and wait for the model) to compare strategies", severity="warning")
             return
         self.notify("comparing every strategy…")
-        self.gen.compare(prompt, self.settings.length, random.randrange(2**31))
+        self.gen.compare(prompt, self.settings.length or 400, random.randrange(2**31))
 
     def action_candidates(self) -> None:
-        context = self.prompt_context() + (self.transcript.last_output if not self.query_one("#prompt").value else "")
-        if not context or not self.live.ready:
+        """The model's most likely next chars where the last output stopped (or after the typed prompt)."""
+        typed = self.query_one("#prompt").value
+        if not self.live.ready or (not typed and self.gen.stream is None):
             self.notify("type a prompt (and wait for the model) to see next-char candidates", severity="warning")
             return
-        greedy = self.sampler(dataclasses.replace(self.settings, strategy="greedy"))
-        if greedy is not None:
-            self.gen.candidates(context[-2000:], greedy, 0)
+        if self.gen.stop():
+            self.view.note("— stopped")
+        if typed:
+            self.candidate_prompt = typed
+            context = typed
+        else:
+            self.candidate_prompt = None
+            context = (self.exchange.prompt if self.exchange else "") + self.transcript.last_output
+        self.gen.candidates(context, typed or None, self.handle, self.last_seed)
+
+    def pick_candidate(self, char: str) -> None:
+        """A candidate chosen in the dialog: append it to the output and continue from there."""
+        prompt, self.candidate_prompt = getattr(self, "candidate_prompt", None), None
+        if prompt is not None:  # candidates after a typed prompt: that prompt starts a new exchange
+            self.query_one("#prompt").clear()
+            self.last_prompt = prompt
+            described = self.settings.describe()
+            self.view.begin_prompt(prompt, described)
+            self.exchange = self.transcript.begin(prompt, described)
+        self.action_continue(feed=char)
 
     # --- settings ------------------------------------------------------------------------------------------------
     def apply_settings(self, settings) -> None:
-        self.settings = settings
+        """New settings from a key: clamped to what the model allows (with a notice), and from the next
+        sampled character on in a running stream."""
+        sampling, notices = settings.sampling.clamp(self.vocab_size) if self.vocab_size else (settings.sampling, [])
+        for notice in notices:
+            self.notify(notice, severity="warning")
+        self.settings = dataclasses.replace(settings, sampling=sampling)
+        self.handle.set(sampling, self.settings.stop)
         self.refresh_status()
 
     def action_strategy_next(self) -> None:
@@ -88,8 +129,14 @@ class Actions:
     def action_p(self, sign: int) -> None:
         self.apply_settings(self.settings.bump_p(sign))
 
+    def action_repetition(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_repetition(sign))
+
     def action_length(self, sign: int) -> None:
         self.apply_settings(self.settings.bump_length(sign))
+
+    def action_stop_next(self) -> None:
+        self.apply_settings(self.settings.next_stop())
 
     def action_seed_toggle(self) -> None:
         self.apply_settings(self.settings.toggle_seed(self.last_seed))
@@ -97,10 +144,13 @@ class Actions:
     def action_toggle_colour(self) -> None:
         self.view.colour = not self.view.colour
         self.refresh_status()
+        self.save_preferences()
 
     def action_speed_next(self) -> None:
         self.speed_index = (self.speed_index + 1) % len(SPEEDS)
+        self.set_lookahead()
         self.refresh_status()
+        self.save_preferences()
 
     def action_page(self, sign: int) -> None:
         if sign < 0:

@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
-from ..keymap import KEYS, QUIT, effective_keys
+from ..keymap import ALL_KEYS, effective_keys
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -31,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("keys", style="cyan", no_wrap=True)
         table.add_column("does")
         table.add_column("id (for keys.toml)", style="bright_black", no_wrap=True)
-        for spec in (*KEYS, QUIT):
+        for spec in ALL_KEYS:
             table.add_row(effective_keys(spec, self.keymap), spec.description, spec.id)
         table.add_row("ctrl+p", "Command palette (every action by name)", "")
         with Vertical():
@@ -64,9 +65,19 @@ class ConfirmQuit(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class CandidatesScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="CandidatesScreen")
-    BINDINGS = [Binding("escape,enter,f7,q", "dismiss", "Close", id="candidates.close")]
+class CandidatesScreen(ModalScreen[str | None]):
+    """The model's most likely next chars; arrows + Enter append the chosen one and continue from it.
+
+    The box has a fixed width: an auto-width container around 1fr-wide children collapses to nothing in a
+    real terminal (the empty box F7 used to open)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="CandidatesScreen") + """
+    CandidatesScreen > Vertical { width: 50; }
+    CandidatesScreen Static { width: 100%; }
+    CandidatesScreen OptionList, CandidatesScreen OptionList:focus { width: 100%; height: auto; max-height: 12;
+                                                                     border: none; padding: 0; }
+    """
+    BINDINGS = [Binding("escape,f7,q", "close", "Close", id="candidates.close")]
 
     def __init__(self, context: str, candidates: tuple) -> None:
         super().__init__()
@@ -74,12 +85,30 @@ class CandidatesScreen(ModalScreen[None]):
         self.candidates = candidates
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, padding=(0, 1))
-        table.add_column("char", style="cyan", no_wrap=True)
-        table.add_column("prob", justify="right")
-        table.add_column("", no_wrap=True)
+        options = []
         for char, prob in self.candidates:
-            table.add_row(repr(char), f"{prob:.3f}", "█" * max(1, round(prob * 30)))
+            row = Text()
+            row.append(f"{_show(char):<6}", style="bold cyan")
+            row.append(f"{prob:6.3f}  ")
+            row.append("█" * max(1, round(prob * 30)), style="green")
+            options.append(Option(row, id=char))
         with Vertical():
-            yield Static(Text(f"next char after …{self.context[-40:]!r}", style="bold"))
-            yield Static(table)
+            yield Static(Text(f"next char after …{self.context[-24:]!r}", style="bold", no_wrap=True,
+                              overflow="ellipsis"))
+            yield OptionList(*options, id="candidates")
+            yield Static(Text("↑↓ choose · Enter: append it and continue · Esc: close", style="bright_black"))
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _show(char: str) -> str:
+    """A candidate as the user reads it: spaces and newlines named."""
+    return {" ": "space", "\n": "⏎ \\n", "\t": "tab"}.get(char, repr(char)[1:-1])

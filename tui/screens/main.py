@@ -13,7 +13,8 @@ from .. import messages as msg
 from ..generation import GenerationControl, one_line
 from ..keymap import KEYS
 from ..live import LiveGenerator
-from ..session import GenSettings, SPEEDS, Transcript
+from ..preferences import load_preferences, save_preferences
+from ..session import LENGTHS, SPEEDS, STOPS, GenSettings, Transcript
 from ..stream import Pacer, StreamBuffer
 from ..training import TrainingControl
 from ..widgets.corpus_pane import CorpusPane
@@ -31,10 +32,18 @@ class MainScreen(Actions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        from chargen_core.settings import LiveSettings
+
         self.settings = GenSettings()
         self.speed_index = 0
+        self.colour = True
+        self.load_preferences()
+        self.handle = LiveSettings(self.settings.sampling, self.settings.stop)  # read by the stream per char
+        self.candidate_prompt: str | None = None
+        self.drawn_settings = None  # settings of the last char shown: a change gets a marker
         self.live = LiveGenerator()
         self.buffer = StreamBuffer()
+        self.set_lookahead()
         self.pacer = Pacer(FPS)
         self.gen = GenerationControl(self, self.live, self.buffer)
         self.train = TrainingControl(self, self.app.services, self.live, self.app.run_root)
@@ -74,7 +83,34 @@ class MainScreen(Actions, Screen):
     def pane(self) -> TrainingPane:
         return self.query_one(TrainingPane)
 
+    def load_preferences(self) -> None:
+        prefs, self.preference_problems = load_preferences(self.app.config_folder)
+        if prefs.get("speed") in SPEEDS:
+            self.speed_index = SPEEDS.index(prefs["speed"])
+        if isinstance(prefs.get("colour"), bool):
+            self.colour = prefs["colour"]
+        length = prefs.get("length", self.settings.length)
+        stop = tuple(prefs.get("stop", ())) if isinstance(prefs.get("stop", ()), list) else ()
+        self.settings = GenSettings(length=length if length in LENGTHS else self.settings.length,
+                                    stop=stop if stop in STOPS else ())
+
+    def set_lookahead(self) -> None:
+        """At a typing speed the sampler runs only a few frames ahead of what is shown, so a key changes the
+        text the user is about to read, not text already sampled and waiting; at max speed it runs free."""
+        speed = SPEEDS[self.speed_index]
+        self.buffer.max_pending = max(4, 2 * speed // FPS) if speed else 50_000
+
+    def save_preferences(self) -> None:
+        problem = save_preferences(self.app.config_folder, {
+            "speed": SPEEDS[self.speed_index], "colour": self.view.colour,
+            "length": self.settings.length, "stop": list(self.settings.stop)})
+        if problem:
+            self.notify(problem, severity="warning")
+
     def on_mount(self) -> None:
+        self.view.colour = self.colour
+        for problem in self.preference_problems:
+            self.notify(problem, severity="warning", timeout=8)
         self.query_one(PromptBar).focus_input()
         self.set_interval(1 / FPS, self.frame, name="stream-frame")
         self.run_worker(self._find_device, thread=True, exit_on_error=False, group="startup")
@@ -218,9 +254,15 @@ class MainScreen(Actions, Screen):
     def on_candidates_ready(self, message: msg.CandidatesReady) -> None:
         from .dialogs import CandidatesScreen
 
-        self.app.push_screen(CandidatesScreen(message.context, message.candidates))
+        def picked(char: str | None) -> None:
+            if char:
+                self.pick_candidate(char)
+            else:
+                self.candidate_prompt = None
 
-    def on_prompt_bar_submitted(self, message: PromptBar.Submitted) -> None:
+        self.app.push_screen(CandidatesScreen(message.context, message.candidates), picked)
+
+    def on_prompt_area_submitted(self, message: PromptBar.Submitted) -> None:
         prompt = message.prompt or self.last_prompt
         if not prompt:
             self.notify("type a prompt first", severity="warning")
@@ -230,11 +272,17 @@ class MainScreen(Actions, Screen):
     # --- streaming ---------------------------------------------------------------------------------------------
     def frame(self) -> None:
         """One stream frame: move what the typing speed allows from the buffer into the view."""
-        text, probs = self.buffer.take(self.pacer.budget(SPEEDS[self.speed_index]))
+        text, probs, marks = self.buffer.take(self.pacer.budget(SPEEDS[self.speed_index]))
         if text:
-            self.view.append(text, probs)
+            # A marker where the settings differ from those of the char before (not at a generation's start).
+            drawn = []
+            for at, settings in marks:
+                if self.drawn_settings is not None and settings != self.drawn_settings:
+                    drawn.append(at)
+                self.drawn_settings = settings
+            self.view.append(text, probs, drawn)
             if self.exchange is not None:
-                self.transcript.add(self.exchange, text)
+                self.transcript.add(self.exchange, text, marks)
         elif self.done is not None and not self.gen.busy:
             done, self.done = self.done, None
             rate = done.chars / done.seconds if done.seconds > 0 else 0.0

@@ -11,12 +11,17 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 TEXT, PROMPT, INFO = 0, 1, 2
+MARK, USER = 7, 8  # a char where the sampling settings changed; a char the user picked
 # Probability buckets (high → low). Named 256-colour styles: no truecolor needed over SSH.
 PROB_STYLES = (3, 4, 5, 6)
 PROB_EDGES = (0.6, 0.3, 0.1)
 STYLES = {
     TEXT: Style(), PROMPT: Style(color="cyan", bold=True), INFO: Style(color="bright_black", italic=True),
     3: Style(), 4: Style(color="green"), 5: Style(color="yellow"), 6: Style(color="red"),
+    # A style, not a glyph: the marker never gets into copied or exported text. White on a dark magenta cell
+    # (256-colour indices) reads on dark and light themes, whatever the probability colour around it.
+    MARK: Style(color="color(231)", bgcolor="color(90)", bold=True),
+    USER: Style(color="cyan", bold=True, underline=True),
 }
 MAX_PARAGRAPH = 4096  # longer runs without a newline are split so appending stays cheap
 
@@ -106,6 +111,8 @@ class OutputView(ScrollView, can_focus=True):
         self._chars = 0
         self._width = 80
         self._follow = True  # stick to the end until the user scrolls up; scroll_end lands a frame later
+        self._notes_from: int | None = None  # index of the first paragraph of trailing notes, if the last thing added
+        self.marks = 0  # change markers drawn
 
     @property
     def total_chars(self) -> int:
@@ -120,6 +127,7 @@ class OutputView(ScrollView, can_focus=True):
             self._paras, self._prefix, self._rows = [], [], 0  # the first prompt goes on the first row
         elif self._paras[-1].text:
             self._new_paragraph(Paragraph())
+        self._notes_from = None
         header = Paragraph(f"› {_clean(prompt)}", PROMPT)
         header.extend(f"  ({settings})", bytes([INFO]) * (len(settings) + 4))
         self._new_paragraph(header)
@@ -129,22 +137,50 @@ class OutputView(ScrollView, can_focus=True):
     def note(self, text: str) -> None:
         """A line of information (compare labels, stop notices) after the current output."""
         at_end = self._at_end()
+        notes_from = len(self._paras) if self._notes_from is None else self._notes_from
         if self._paras[-1].text:
             self._new_paragraph(Paragraph())
         for line in _clean(text).split("\n"):
             self._new_paragraph(Paragraph(line, INFO))
         self._new_paragraph(Paragraph())
+        self._notes_from = notes_from
         self._changed(at_end)
 
-    def append(self, text: str, probs: list[float] | None = None) -> None:
+    def drop_trailing_notes(self) -> None:
+        """Remove the notes added after the last output (a continued stream picks up right after its text)."""
+        if self._notes_from is None or self._notes_from <= 0 or self._notes_from > len(self._paras):
+            return
+        removed = sum(len(p.text) for p in self._paras[self._notes_from:])
+        del self._paras[self._notes_from:]
+        self._chars -= removed
+        self._notes_from = None
+        self._reindex()
+        self._changed(self._at_end())
+
+    def append_user(self, text: str) -> None:
+        """Text the user chose (a picked candidate): shown in its own style."""
+        self.append(text, style=USER)
+
+    def append(self, text: str, probs: list[float] | None = None, marks: list[int] | None = None,
+               style: int | None = None) -> None:
+        """Streamed text; probs colour it, marks (offsets in text) get the settings-changed marker."""
         if not text:
             return
+        self._notes_from = None
         at_end = self._at_end()
         text = _clean(text) if not text.isprintable() else text
-        if self.colour and probs is not None and len(probs) == len(text):
+        if style is not None:
+            styles = bytes([style]) * len(text)
+        elif self.colour and probs is not None and len(probs) == len(text):
             styles = prob_styles(probs)
         else:
             styles = bytes([TEXT]) * len(text)
+        if marks:
+            styles = bytearray(styles)
+            for at in marks:
+                if 0 <= at < len(styles):
+                    styles[at] = MARK
+                    self.marks += 1
         pos = 0
         for piece in text.split("\n"):
             if pos:
@@ -159,6 +195,7 @@ class OutputView(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._paras, self._prefix, self._rows, self._chars = [Paragraph()], [0], 1, 0
+        self._notes_from = None
         self._changed(True)
 
     def _extend_last(self, text: str, styles: bytes) -> None:
@@ -190,6 +227,7 @@ class OutputView(ScrollView, can_focus=True):
         if drop:
             lost_rows = self._prefix[drop]
             del self._paras[:drop]
+            self._notes_from = None
             self._chars -= removed
             self._reindex()
             if not self._at_end():

@@ -1,38 +1,97 @@
-"""The prompt input: one line, Enter sends it."""
+"""The prompt: multi-line (a key for a new line, Enter sends), pasted text kept whole, earlier prompts recalled."""
 from __future__ import annotations
 
+import time
+
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Input, Label
+from textual.widgets import Label, TextArea
+
+from ..keymap import PROMPT_KEYS, SEND_KEY
+
+HISTORY = 200  # prompts remembered this session
+# Textual turns an escape sequence it cannot parse (e.g. Esc Esc typed fast) into a "^" key; a "^" this soon
+# after an Esc is that artefact, not typing.
+ESCAPE_ARTEFACT_S = 0.15
 
 
-class PromptBar(Horizontal):
-    DEFAULT_CSS = """
-    PromptBar { height: 1; }
-    PromptBar Label { width: 2; color: $accent; }
-    PromptBar Input { border: none; height: 1; padding: 0; width: 1fr; }
-    """
+class PromptArea(TextArea):
+    BINDINGS = [Binding(s.keys, s.action, s.description, show=False, id=s.id) for s in PROMPT_KEYS]
 
     class Submitted(Message):
         def __init__(self, prompt: str) -> None:
             super().__init__()
             self.prompt = prompt
 
-    def compose(self) -> ComposeResult:
-        yield Label("›")
-        prompt = Input(placeholder="type a prompt, Enter to generate (F1: keys)", id="prompt")
-        prompt.cursor_blink = False  # blinking redraws twice a second for nothing, which shows over slow SSH
-        yield prompt
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, compact=True, tab_behavior="focus", show_line_numbers=False,
+                         placeholder="type a prompt, Enter to generate, ctrl+j new line (F1: keys)", **kwargs)
+        self.cursor_blink = False  # blinking redraws twice a second for nothing, which shows over slow SSH
+        self.prompts: list[str] = []
+        self._recall: int | None = None  # index into history while recalling
+        self._draft = ""  # what was typed before recalling started
 
     @property
     def value(self) -> str:
-        return self.query_one(Input).value
+        return self.text
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.post_message(self.Submitted(event.value))
-        self.query_one(Input).value = ""
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == SEND_KEY:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self.text))
+            self.remember(self.text)
+            self.clear()
+            return
+        if event.character == "^" and time.monotonic() - getattr(self.app, "last_escape", 0.0) < ESCAPE_ARTEFACT_S:
+            event.stop()
+            event.prevent_default()
+
+    def remember(self, text: str) -> None:
+        if text.strip() and (not self.prompts or self.prompts[-1] != text):
+            self.prompts.append(text)
+            del self.prompts[:-HISTORY]
+        self._recall = None
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_history(self, step: int) -> None:
+        if not self.prompts:
+            return
+        if self._recall is None:
+            if step > 0:
+                return
+            self._draft, self._recall = self.text, len(self.prompts)
+        self._recall += step
+        if self._recall >= len(self.prompts):
+            self._recall = None
+            self.load_text(self._draft)
+        else:
+            self._recall = max(0, self._recall)
+            self.load_text(self.prompts[self._recall])
+        self.move_cursor(self.document.end)
+
+
+class PromptBar(Horizontal):
+    DEFAULT_CSS = """
+    PromptBar { height: auto; max-height: 6; }
+    PromptBar Label { width: 2; color: $accent; }
+    PromptBar PromptArea { height: auto; max-height: 6; width: 1fr; padding: 0; }
+    """
+
+    Submitted = PromptArea.Submitted
+
+    def compose(self) -> ComposeResult:
+        yield Label("›")
+        yield PromptArea(id="prompt")
+
+    @property
+    def value(self) -> str:
+        return self.query_one(PromptArea).text
 
     def focus_input(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(PromptArea).focus()
