@@ -35,3 +35,21 @@ async def stream_a_prompt(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_main_screen(snap_compare, tmp_path, steady_clock, size):
     assert snap_compare(app_with_output(tmp_path), terminal_size=size, run_before=stream_a_prompt)
+
+
+async def open_candidates(pilot) -> None:
+    from tui.screens.dialogs import CandidatesScreen
+
+    await stream_a_prompt(pilot)
+    await pilot.press("f7")
+    while not isinstance(pilot.app.screen, CandidatesScreen):
+        await pilot.pause(0.02)
+    await pilot.pause(0.1)
+    box = pilot.app.screen.query_one("OptionList")
+    # The box used to collapse to nothing in a real terminal: its list must be as wide as its text.
+    assert box.size.width >= 40 and box.size.height == 3
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+def test_candidates_dialog(snap_compare, tmp_path, steady_clock, size):
+    assert snap_compare(app_with_output(tmp_path), terminal_size=size, run_before=open_candidates)

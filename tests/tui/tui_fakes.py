@@ -73,6 +73,7 @@ class FakeGenerator:
         self.text = text
         self.delay = delay
         self.gate: threading.Event | None = None
+        self.steps: threading.Semaphore | None = None  # when set, each char waits for one release()
         self.refreshed = 0
         self.calls: list[tuple] = []
         self.used: list = []
@@ -92,6 +93,8 @@ class FakeGenerator:
         while length is None or i < length:
             if self.gate is not None:
                 self.gate.wait(5)
+            if self.steps is not None and not self.steps.acquire(timeout=5):
+                return
             if self.delay:
                 time.sleep(self.delay)
             used = getattr(settings, "settings", settings)  # a live handle: its settings right now

@@ -134,9 +134,11 @@ class Actions:
 
     def action_length(self, sign: int) -> None:
         self.apply_settings(self.settings.bump_length(sign))
+        self.save_preferences()
 
     def action_stop_next(self) -> None:
         self.apply_settings(self.settings.next_stop())
+        self.save_preferences()
 
     def action_seed_toggle(self) -> None:
         self.apply_settings(self.settings.toggle_seed(self.last_seed))
