@@ -25,13 +25,13 @@ def app_help_epilog() -> str:
     """Headless commands and every key of the app, for `chargen --help`."""
     from chargen_core.cli import command_summaries
 
-    from .keymap import KEYS, QUIT
+    from .keymap import ALL_KEYS
 
     lines = ["commands (headless; chargen COMMAND --help for each one's options and defaults):"]
     lines += [f"  {name:<10} {text}" for name, text in command_summaries()]
     lines += ["", "keys in the app (remap them by id in ~/.config/chargen/keys.toml; F1 shows them too):",
               f"  {'enter':<12} generate from the prompt", f"  {'ctrl+p':<12} command palette (every action by name)"]
-    lines += [f"  {spec.keys:<12} {spec.description}" for spec in (*KEYS, QUIT)]
+    lines += [f"  {spec.keys:<12} {spec.description}" for spec in ALL_KEYS]
     return "\n".join(lines) + "\n\n" + APP_EXAMPLES
 
 
