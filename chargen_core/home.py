@@ -124,3 +124,31 @@ def resolve_run(ref: str | Path | None, runs_dir: str | Path | None = None) -> P
         return path  # a folder that is not a run: RunDir.open says so in its own words
     where = f" (no run of that name in {runs_home(runs_dir)}; see chargen runs)" if looks_like_name else ""
     raise RunDirError(f"run not found: {text}{where}")
+
+
+def copy_run(source: Path, folder: Path, name: str) -> Path:
+    """Copy the run at source into folder under a free variant of name; returns the copy's path.
+
+    Only reads source (a bundled model stays untouched). Files are copied without their permission bits, so a
+    copy of a read-only install is writable; the copy is built under a temporary name and renamed when whole,
+    so a kill never leaves a half-copied run behind.
+    """
+    import shutil
+
+    source, folder = Path(source), ensure_home(Path(folder))
+    target = unique_path(folder, name)
+    tmp = folder / f".tmp-copy-{os.getpid()}-{target.name}"
+    try:
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and not path.name.startswith((".tmp-", ".lock")):
+                dest = tmp / path.relative_to(source)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+        if not (tmp / CONFIG).is_file():
+            raise RunDirError(f"{source} is not a chargen run (no {CONFIG}); nothing to copy")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise RunDirError(f"cannot copy {source} into {folder}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

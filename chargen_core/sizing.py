@@ -195,3 +195,36 @@ def resolve_size(size: str | None, *, time_budget: float | None, arch: str, stra
             raise SettingsError("--size auto is not available with --strategy multiworker (every worker must "
                                 "build the same model); set --units/--layers")
     return size
+
+
+def fit_to_budget(corpus, model_cfg, train_cfg, *, fixed: dict | None = None, report=None):
+    """--size auto: probe this machine's speed, choose the size for the rest of the budget.
+
+    Returns (model_cfg, train_cfg, chosen Size); settings in `fixed` (the user's own) are kept. TensorFlow is
+    imported here: callers check their flags first.
+    """
+    import dataclasses
+
+    import tensorflow as tf
+
+    from .probe import run_probe
+    from .vocab import Vocab
+
+    report = report or (lambda line: None)
+    vocab_size = Vocab.from_text(corpus.text).size
+    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    report(f"--size auto: measuring this machine's training speed ({device}) ...")
+    probe = run_probe(vocab_size, device, seed=train_cfg.seed)
+    budget = train_cfg.time_budget
+    if probe.seconds > budget / 2:
+        raise SettingsError(f"the --size auto speed probe took {probe.seconds:.1f} s of the {budget:g} s budget; "
+                            "give a longer --time-budget, or set --units/--layers and --size default")
+    chosen = choose(budget=budget, probe_tps=probe.targets_per_second, probe_seconds=probe.seconds,
+                    train_chars=int(corpus.chars * (1 - train_cfg.val_fraction)), vocab_size=vocab_size,
+                    device=device, fixed=fixed or {})
+    report(chosen.describe())
+    model_cfg = dataclasses.replace(model_cfg, units=chosen.units, layers=chosen.layers, seq_len=chosen.seq_len,
+                                    dropout=chosen.dropout).validate()
+    train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
+                                    time_budget=budget - probe.seconds).validate()
+    return model_cfg, train_cfg, chosen

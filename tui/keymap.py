@@ -46,6 +46,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("gen.stop", "escape", "stop_generation", "Stop", True),
     KeySpec("output.copy", "ctrl+y", "copy_output", "Copy last output (OSC 52)"),
     KeySpec("session.export", "ctrl+s", "export", "Export session"),
+    KeySpec("runs.open", "ctrl+r", "runs", "Runs: open another run"),
+    KeySpec("runs.new", "f12", "new_run", "New run: corpus, size, budget, fine-tune"),
     KeySpec("output.page_up", "pageup", "page(-1)", "Scroll output up"),
     KeySpec("output.page_down", "pagedown", "page(1)", "Scroll output down"),
 )

@@ -87,3 +87,11 @@ class Failed(Message):
         super().__init__()
         self.what = what
         self.reason = reason
+
+
+class RunCopied(Message):
+    """A read-only run (the bundled model) was copied into the runs home; training continues the copy."""
+
+    def __init__(self, path: Any) -> None:
+        super().__init__()
+        self.path = path

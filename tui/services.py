@@ -25,6 +25,22 @@ class RunInfo:
     history: tuple[dict, ...] = field(default=(), repr=False)
 
 
+# Model sizes offered on the new-run screen besides "auto" (units x layers; the rest: chargen_core's defaults).
+SIZES = {"small": {"units": 128, "layers": 1}, "default": {}, "large": {"units": 512, "layers": 2}}
+
+
+@dataclass(frozen=True)
+class NewRunSpec:
+    """What the new-run screen asks for; the corpus is already loaded (and checked) with its standardization."""
+
+    corpus: Any
+    size: str = "default"  # "auto" | a key of SIZES
+    epochs: int | None = None
+    time_budget: float | None = None
+    init_from: Path | None = None  # fine-tune from this run
+    tensorboard: bool = False
+
+
 class ServicesAPI(Protocol):
     """The interface the app uses; tests/tui/fakes.py implements it without TensorFlow."""
 
@@ -32,7 +48,10 @@ class ServicesAPI(Protocol):
     def default_run(self) -> Path | None: ...
     def open_run(self, path: Path) -> tuple[RunInfo, Any]: ...
     def load_corpus(self, source: str, standardize: str = "none") -> Any: ...
-    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any: ...
+    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None,
+                    spec: NewRunSpec | None = None) -> Any: ...
+    def list_runs(self, root: Path) -> list: ...
+    def copy_run(self, source: Path, root: Path) -> Path: ...
     def resume_trainer(self, run_path: Path, on_event: Callable) -> Any: ...
     def generator_from_trainer(self, trainer: Any) -> Any: ...
     def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]: ...
@@ -118,13 +137,43 @@ class Services:
 
         return load_corpus(source, standardize=standardize)
 
-    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None) -> Any:
+    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None,
+                    spec: NewRunSpec | None = None) -> Any:
         import_tensorflow()
+        import dataclasses
+
         from chargen_core.config import ModelConfig, TrainConfig
         from chargen_core.training import Trainer
 
         model_config = model_config or self.model_config or ModelConfig()
-        return Trainer(corpus, run_path, model_config, self.train_config or TrainConfig(), on_event=on_event)
+        train_config = self.train_config or TrainConfig()
+        init = None
+        if spec is not None:  # the new-run screen's choices
+            changes = {"tensorboard": spec.tensorboard, "epochs": spec.epochs, "time_budget": spec.time_budget}
+            train_config = dataclasses.replace(train_config, **{k: v for k, v in changes.items() if v is not None})
+            if spec.init_from is not None:
+                from chargen_core.finetune import load_init_from, model_config_for
+
+                init = load_init_from(spec.init_from)
+                model_config = model_config_for(init.model_config, {})
+            elif spec.size == "auto":
+                from chargen_core.sizing import fit_to_budget
+
+                model_config, train_config, _ = fit_to_budget(spec.corpus, model_config, train_config)
+            else:
+                model_config = dataclasses.replace(model_config, **SIZES.get(spec.size, {}))
+        return Trainer(corpus, run_path, model_config, train_config, on_event=on_event, init_from=init)
+
+    def list_runs(self, root: Path) -> list:
+        from chargen_core.catalog import list_runs
+
+        return list_runs(root)
+
+    def copy_run(self, source: Path, root: Path) -> Path:
+        """Copy a (bundled, read-only) run into the runs home under a name that says what it is."""
+        from chargen_core.home import copy_run
+
+        return copy_run(source, root, f"{Path(source).name}-copy-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def resume_trainer(self, run_path: Path, on_event: Callable) -> Any:
         import_tensorflow()

@@ -7,7 +7,7 @@ from typing import Any
 
 from .generation import one_line
 from .live import LiveGenerator, lower_thread_priority
-from .messages import Failed, GeneratorReady, TrainingEvent, TrainingProgress, TrainingStopped
+from .messages import Failed, GeneratorReady, RunCopied, TrainingEvent, TrainingProgress, TrainingStopped
 
 REFRESH_EVERY = 100  # optimizer steps between generator refreshes (also refreshed at every epoch end)
 
@@ -59,8 +59,12 @@ class TrainingControl:
     def paused(self) -> bool:
         return bool(self.trainer is not None and self.running and self.trainer.paused)
 
-    def start(self, *, corpus: Any = None, resume: Path | None = None, model_config: Any = None) -> None:
-        """Train a new run on `corpus`, or continue the run at `resume`, in a thread worker."""
+    def start(self, *, corpus: Any = None, resume: Path | None = None, model_config: Any = None,
+              spec: Any = None, copy_first: bool = False) -> None:
+        """Train a new run on `corpus` (as `spec` says), or continue the run at `resume`, in a thread worker.
+
+        copy_first: `resume` is read-only (the bundled model): copy it into the runs home, continue the copy.
+        """
         from .services import new_run_path
 
         self.running, self.trainer, self.last_refresh_step = True, None, 0
@@ -70,11 +74,16 @@ class TrainingControl:
             error = None
             lower_thread_priority()
             try:
-                if resume is not None:
-                    self.trainer = self.services.resume_trainer(resume, self.pump)
+                target = resume
+                if target is not None and copy_first:
+                    target = self.services.copy_run(target, self.run_root)
+                    self.host.post_message(RunCopied(target))
+                if target is not None:
+                    self.trainer = self.services.resume_trainer(target, self.pump)
                 else:
                     path = new_run_path(self.run_root, corpus.name)
-                    self.trainer = self.services.new_trainer(corpus, path, self.pump, model_config)
+                    extra = {"spec": spec} if spec is not None else {}
+                    self.trainer = self.services.new_trainer(corpus, path, self.pump, model_config, **extra)
                 self.trainer.run()
             except Exception as exc:  # bad input or a failed run: a notification, the app carries on
                 error = one_line(exc)

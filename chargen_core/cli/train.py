@@ -140,30 +140,10 @@ def _make_trainer(args, on_event):
 
 def auto_size(args, corpus, model_cfg: ModelConfig, train_cfg: TrainConfig):
     """Probe this machine's speed, pick the size for the rest of the budget, and return the configs to train."""
-    import tensorflow as tf
+    from ..sizing import fit_to_budget
 
-    from ..probe import run_probe
-    from ..sizing import choose
-    from ..vocab import Vocab
-
-    vocab_size = Vocab.from_text(corpus.text).size
-    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-    say(f"chargen: --size auto: measuring this machine's training speed ({device}) ...")
-    probe = run_probe(vocab_size, device, seed=train_cfg.seed)
-    budget = train_cfg.time_budget
-    if probe.seconds > budget / 2:
-        raise SettingsError(f"the --size auto speed probe took {probe.seconds:.1f} s of the {budget:g} s budget; "
-                            "give a longer --time-budget, or set --units/--layers and --size default")
     user = {**given(args, MODEL_FIELDS), **given(args, TRAIN_FIELDS)}
-    chosen = choose(budget=budget, probe_tps=probe.targets_per_second, probe_seconds=probe.seconds,
-                    train_chars=int(corpus.chars * (1 - train_cfg.val_fraction)), vocab_size=vocab_size,
-                    device=device, fixed=user)
-    say(f"chargen: {chosen.describe()}")
-    model_cfg = dataclasses.replace(model_cfg, units=chosen.units, layers=chosen.layers, seq_len=chosen.seq_len,
-                                    dropout=chosen.dropout).validate()
-    train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
-                                    time_budget=budget - probe.seconds).validate()
-    return model_cfg, train_cfg, chosen
+    return fit_to_budget(corpus, model_cfg, train_cfg, fixed=user, report=lambda line: say(f"chargen: {line}"))
 
 
 class Reporter:

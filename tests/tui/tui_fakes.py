@@ -118,9 +118,11 @@ class FakeGenerator:
 class FakeTrainer:
     """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
 
-    def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0) -> None:
+    def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
+                 initial_epoch: int = 0) -> None:
         self.on_event, self.run_path = on_event, run_path
-        self.epochs, self.steps, self.delay = epochs, steps, delay
+        self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
+        self.initial_epoch = initial_epoch
         self.paused = False
         self.stop_requested = False
         self.vocab = SimpleNamespace(size=30)
@@ -140,10 +142,10 @@ class FakeTrainer:
         return [0.0]
 
     def run(self):
-        self.on_event(TrainingStarted(str(self.run_path), self.epochs, 0, self.steps, 1234, "CPU", "Default", 1,
-                                      "float32"))
-        step, reason = 0, "completed"
-        for epoch in range(self.epochs):
+        self.on_event(TrainingStarted(str(self.run_path), self.epochs, self.initial_epoch, self.steps, 1234, "CPU",
+                                      "Default", 1, "float32"))
+        step, reason = self.initial_epoch * self.steps, "completed"
+        for epoch in range(self.initial_epoch, self.epochs):
             for i in range(1, self.steps + 1):
                 while self.paused and not self.stop_requested:
                     time.sleep(0.01)
@@ -171,23 +173,57 @@ class FakeServices:
         self.corpus_error = corpus_error
         self.trainers: list[FakeTrainer] = []
         self.model_config = None
+        self.default_path = Path("/fake/default")
+        self.runs: dict[str, int] = {"alpha": 5, "beta": 1}  # fake runs in the runs home: name -> epochs done
+        self.generators: dict[str, FakeGenerator] = {}
+        self.resumed: list[Path] = []
+        self.specs: list = []
+        self.copies: list[tuple[Path, Path]] = []
 
     def device(self) -> str:
         return "CPU"
 
     def default_run(self):
-        return Path("/fake/default") if self.default else None
+        return self.default_path if self.default else None
 
     def open_run(self, path):
         from chargen_core.errors import RunDirError
 
         if "missing" in str(path):
             raise RunDirError(f"{path} is not a chargen run")
-        info = RunInfo(Path(path), Path(path).name, "builtin", "none", 30, "1×LSTM 64, emb 16", 0.1, 3,
-                       is_default=str(path) == "/fake/default",
+        name = Path(path).name
+        if name in self.runs:  # a run of the fake home: its own corpus, history and generator
+            rows = tuple({"loss": 2.0 - i * 0.1, "val_loss": 2.1 - i * 0.1} for i in range(self.runs[name]))
+            generator = self.generators.setdefault(name, FakeGenerator(text=f"{name} writes this. "))
+            info = RunInfo(Path(path), name, f"corpus-of-{name}", "none", 30, "1×LSTM 32, emb 8", 0.1, len(rows),
+                           is_default=False, history=rows)
+            return info, generator
+        info = RunInfo(Path(path), name, "builtin", "none", 30, "1×LSTM 64, emb 16", 0.1, 3,
+                       is_default=Path(path) == self.default_path,
                        history=({"loss": 3.0, "val_loss": 3.1}, {"loss": 2.5, "val_loss": 2.7},
                                 {"loss": 2.2, "val_loss": 2.5}))
         return info, self.generator
+
+    def list_runs(self, root):
+        from chargen_core.catalog import RunSummary
+
+        def row(name, path, epochs, bundled=False):
+            return RunSummary(name, str(path), bundled, f"corpus-of-{name}", "none", "lstm", "1×LSTM 32, emb 8",
+                              1000, epochs, 2.0, "completed", 1.0e9)
+
+        home = [row(name, Path(root) / name, epochs) for name, epochs in self.runs.items()]
+        return home + [row(self.default_path.name, self.default_path, 3, bundled=True)]
+
+    def copy_run(self, source, root):
+        from chargen_core.home import copy_run
+
+        if Path(source).is_dir():  # a real folder (the bundled model in a test): the real copy
+            target = copy_run(Path(source), Path(root), f"{Path(source).name}-copy")
+        else:
+            target = Path(root) / f"{Path(source).name}-copy"
+            target.mkdir(parents=True)
+        self.copies.append((Path(source), target))
+        return target
 
     def load_corpus(self, source, standardize="none"):
         from chargen_core.errors import CorpusError
@@ -202,11 +238,16 @@ class FakeServices:
         self.trainers.append(trainer)
         return trainer
 
-    def new_trainer(self, corpus, run_path, on_event, model_config=None):
+    def new_trainer(self, corpus, run_path, on_event, model_config=None, spec=None):
+        self.specs.append(spec)
         return self._trainer(on_event, run_path)
 
     def resume_trainer(self, run_path, on_event):
-        return self._trainer(on_event, run_path)
+        self.resumed.append(Path(run_path))
+        trainer = FakeTrainer(on_event, run_path, delay=self.train_delay,
+                              initial_epoch=self.runs.get(Path(run_path).name, 3))
+        self.trainers.append(trainer)
+        return trainer
 
     def generator_from_trainer(self, trainer):
         return self.generator

@@ -169,7 +169,10 @@ class Actions:
                 self.notify("already training")
             return
         info, corpus = self.run_info, self.corpus
-        resumable = info is not None and not info.is_default and self.app.corpus_source is None
+        resumable = info is not None and self.app.corpus_source is None
+        if resumable and info.is_default:
+            self.continue_bundled()  # never trained in place: a copy in the runs home is continued
+            return
         if resumable:
             self.train.start(resume=info.path)
         elif corpus is not None:

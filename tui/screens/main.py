@@ -1,6 +1,7 @@
 """The main screen: panes, output, prompt and status; routes worker messages to widgets."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -23,11 +24,12 @@ from ..widgets.prompt_bar import PromptBar
 from ..widgets.status_line import StatusLine
 from ..widgets.training_pane import TrainingPane
 from .actions import Actions
+from .run_actions import RunActions
 
 FPS = 30  # stream frames per second: one redraw per frame, however fast the model writes
 
 
-class MainScreen(Actions, Screen):
+class MainScreen(Actions, RunActions, Screen):
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
     def __init__(self) -> None:
@@ -125,8 +127,8 @@ class MainScreen(Actions, Screen):
         except Exception as exc:
             self.post_message(msg.DeviceKnown(f"? ({one_line(exc)})"))
 
-    def _open(self) -> None:
-        services, path, info = self.app.services, self.app.run_path, None
+    def _open(self, path: Path | None = None) -> None:
+        services, path, info = self.app.services, path or self.app.run_path, None
         try:
             path = path or services.default_run()
             if path is None:
@@ -227,6 +229,8 @@ class MainScreen(Actions, Screen):
             self.set_state("done")
         if self.quitting:
             self.app.exit()
+        else:
+            self.after_training_stopped()
 
     def on_generator_ready(self, message: msg.GeneratorReady) -> None:
         self.vocab_size, self.model_name = message.vocab_size, message.name

@@ -97,6 +97,9 @@ class TrainingPane(Vertical):
         if rows:
             self.loss, self.val_loss = train[-1][1] if train else None, val[-1][1] if val else None
             self.position = f"{len(rows)} epochs trained"
+        else:  # another run (or a new one) is open now: nothing of the previous one stays
+            self.loss = self.val_loss = None
+            self.position, self.placement = "no epochs yet", ""
         self._redraw()
 
     def _redraw(self, detail: str = "") -> None:

@@ -1,0 +1,155 @@
+"""Pilot tests of model handling with fake services: the runs screen, the new-run form, F2 continuing a run,
+F2 on the bundled model (copied first; its files untouched)."""
+from __future__ import annotations
+
+import hashlib
+
+from conftest import wait_for
+from test_tui_app import notes, ready, submit
+from tui.screens.new_run import NewRunScreen, parse_form
+from tui.screens.runs import ConfirmSwitch, RunsScreen
+from tui_fakes import FakeServices
+
+
+def corpus_text(app) -> str:
+    return str(app.main_screen.query_one("#corpus").render())
+
+
+async def open_from_runs_screen(pilot, downs: int = 0):
+    await pilot.press("ctrl+r")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunsScreen))
+    await pilot.press(*["down"] * downs, "enter")
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, RunsScreen))
+
+
+async def test_runs_screen_swaps_header_panes_and_generator(make_app, tmp_path):
+    services = FakeServices()
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.main_screen
+        assert screen.model_name == "default"
+        await open_from_runs_screen(pilot)  # the first row: alpha
+        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.corpus is not None)
+        assert app.title == "chargen · alpha"
+        assert "corpus-of-alpha" in corpus_text(app)
+        assert screen.pane.position == "5 epochs trained"
+        await submit(pilot, "hi ")
+        assert "alpha writes this." in screen.view.text and services.generators["alpha"].calls
+        assert screen.run_info.path == tmp_path / "runs" / "alpha"
+
+
+async def test_palette_lists_the_runs_and_new_run_commands(make_app):
+    from tui.commands import ChargenCommands
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        titles = [title for title, _ in ChargenCommands(app.screen)._entries()]
+        assert "Runs: open another run (ctrl+r)" in titles
+        assert any(t.startswith("New run") for t in titles)
+
+
+async def test_f2_on_an_opened_run_continues_its_epochs(make_app, tmp_path):
+    services = FakeServices(train_delay=0.2)
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.main_screen
+        await open_from_runs_screen(pilot)
+        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.corpus is not None)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: services.trainers and screen.pane.position.startswith("epoch 6/7"))
+        assert services.resumed == [tmp_path / "runs" / "alpha"] and services.specs == []
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: not screen.train.running)
+
+
+def sha256s(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+async def test_f2_on_the_bundled_model_copies_it_first(make_app, tmp_path):
+    from chargen_core.home import bundled_runs
+
+    bundled = bundled_runs()["default"]
+    before = sha256s(bundled)
+    services = FakeServices()
+    services.default_path = bundled
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.main_screen
+        assert screen.run_info.is_default
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: not screen.train.running and screen.state == "done", timeout=15)
+        source, copy = services.copies[0]
+        assert source == bundled and copy.parent == tmp_path / "runs" and copy.name.startswith("default-copy")
+        assert services.resumed == [copy]
+        assert sha256s(copy) == {k: v for k, v in before.items() if not k.startswith(".")}
+        assert screen.model_name == copy.name and not screen.run_info.is_default
+        assert any("untouched" in n for n in notes(app))
+    assert sha256s(bundled) == before
+
+
+async def test_switching_while_training_asks_and_stops_with_a_checkpoint(make_app, tmp_path):
+    services = FakeServices(train_delay=3.0)  # 10 steps: training outlasts the test
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.main_screen
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: services.trainers and screen.state == "training")
+        await open_from_runs_screen(pilot, downs=1)  # beta
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch))
+        await pilot.press("n")  # keep training: nothing changes
+        assert screen.train.running and not services.trainers[0].stop_requested, (screen.state, notes(app))
+        await open_from_runs_screen(pilot, downs=1)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.model_name == "beta", timeout=10)
+        assert services.trainers[0].stop_requested and not screen.train.running
+
+
+async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_path):
+    services = FakeServices()
+    app = make_app(services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen))
+        form = app.screen
+        form.query_one("#corpus").value = str(tmp_path / "missing.txt")
+        form.query_one("#epochs").value = "two"
+        await pilot.pause()  # the fields' Changed messages land first, as when typing
+        form.action_start()
+        await pilot.pause()
+        problems = str(form.query_one("#problems").render())
+        assert "epochs: 'two' is not a positive" in problems and form.query_one("#epochs").has_class("-bad")
+        form.query_one("#epochs").value = "3"
+        await pilot.pause()
+        form.action_start()  # the corpus is checked first: it does not load, so nothing starts
+        await wait_for(pilot, lambda: "no such corpus" in str(form.query_one("#problems").render()))
+        assert app.screen is form and form.query_one("#corpus").has_class("-bad")
+        assert "not loaded" in str(form.query_one("#corpus-preview").render())
+        assert not services.trainers
+        form.query_one("#corpus").value = "good.txt"
+        await pilot.pause()
+        form.action_start()
+        await wait_for(pilot, lambda: services.trainers and not isinstance(app.screen, NewRunScreen))
+        spec = services.specs[0]
+        assert spec.corpus.source == "good.txt" and spec.epochs == 3 and spec.size == "default"
+        assert "good.txt" in corpus_text(app)
+        await wait_for(pilot, lambda: not app.main_screen.train.running)
+
+
+def test_parse_form_rules():
+    ok, problems = parse_form({"corpus": "builtin", "epochs": "", "budget": "600", "size": "auto"}, 60.0)
+    assert not problems and ok["budget"] == 600.0 and ok["epochs"] is None
+    _, problems = parse_form({"corpus": "builtin", "budget": "30", "size": "auto"}, 60.0)
+    assert problems[0][0] == "budget"
+    _, problems = parse_form({"corpus": "x", "budget": "600", "size": "auto", "init_from": "/r"}, 60.0)
+    assert problems[0][0] == "size"
+    _, problems = parse_form({"corpus": " ", "epochs": "-1", "budget": "abc"}, 60.0)
+    assert {field for field, _ in problems} == {"corpus", "epochs", "budget"}

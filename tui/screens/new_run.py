@@ -1,0 +1,207 @@
+"""The new-run screen: corpus (checked with the corpus pane's preview), size, budget or epochs, standardization,
+fine-tune source and TensorBoard. Bad values are shown on the form; it returns a NewRunSpec when all is well."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, Switch
+
+from chargen_core.config import STANDARDIZE_MODES
+
+from ..generation import one_line
+from ..services import SIZES, NewRunSpec
+from ..widgets.corpus_pane import CorpusPane
+from .dialogs import DIALOG_CSS
+
+SIZE_LABELS = {"auto": "auto: sized for the time budget", "small": "small: 1×LSTM 128",
+               "default": "default: 1×LSTM 256", "large": "large: 2×LSTM 512"}
+
+
+def _auto_minimum() -> float | None:
+    """The shortest budget --size auto accepts, or None when chargen_core has no auto sizing."""
+    try:
+        from chargen_core.sizing import MIN_AUTO_BUDGET
+    except ImportError:
+        return None
+    return float(MIN_AUTO_BUDGET)
+
+
+def parse_form(values: dict, auto_min: float | None) -> tuple[dict, list[tuple[str, str]]]:
+    """Checked values and [(field id, problem)] from the form's raw strings (no textual: unit-testable)."""
+    problems, out = [], {}
+    for name, kind in (("epochs", int), ("budget", float)):
+        raw = (values.get(name) or "").strip()
+        if not raw:
+            out[name] = None
+            continue
+        try:
+            value = kind(raw)
+            if not value > 0:
+                raise ValueError
+            out[name] = value
+        except ValueError:
+            what = "whole number of epochs" if kind is int else "number of seconds"
+            problems.append((name, f"{name}: {raw!r} is not a positive {what}"))
+    size, init_from = values.get("size") or "default", values.get("init_from")
+    if size == "auto":
+        if init_from:
+            problems.append(("size", "size: a fine-tuned run keeps its source's model; choose default"))
+        elif auto_min is None:
+            problems.append(("size", "size: auto sizing is not available in this version"))
+        elif out.get("budget") is None or out["budget"] < auto_min:
+            problems.append(("budget", f"budget: auto sizing needs a time budget of at least {auto_min:g} s"))
+    if not (values.get("corpus") or "").strip():
+        problems.append(("corpus", "corpus: give a preset (builtin, nietzsche), a file, a folder or a URL"))
+    out.update(size=size, init_from=init_from)
+    return out, problems
+
+
+class NewRunScreen(ModalScreen[Any]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="NewRunScreen") + """
+    NewRunScreen > VerticalScroll { width: 96%; max-width: 100; height: 90%; border: round $accent;
+                                    padding: 0 1; background: $surface; }
+    NewRunScreen Horizontal { height: auto; }
+    NewRunScreen Label { width: 14; padding: 1 1 0 0; }
+    NewRunScreen Input, NewRunScreen Select { width: 1fr; }
+    NewRunScreen Input.-bad { border: tall $error; }
+    NewRunScreen #corpus-preview { height: auto; max-height: 7; border: round $primary-darken-2; padding: 0 1; }
+    NewRunScreen #problems { color: $error; height: auto; }
+    NewRunScreen Button { margin: 1 1 0 0; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new_run.cancel")]
+
+    def __init__(self, corpus_source: str = "builtin", runs: list | None = None) -> None:
+        super().__init__()
+        self.corpus_source = corpus_source
+        self.runs = [r for r in (runs or []) if r.state != "damaged"]
+        self.checked: tuple[str, str, Any] | None = None  # (source, standardize, corpus) that loaded
+        self.checking: tuple[str, str] | None = None
+        self.start_when_checked = False
+        self.auto_min = _auto_minimum()
+
+    def compose(self) -> ComposeResult:
+        sizes = [(SIZE_LABELS[k], k) for k in ("auto", *SIZES) if k != "auto" or self.auto_min is not None]
+        runs = [(f"{r.name}{' (bundled)' if r.bundled else ''}", r.path) for r in self.runs]
+        with VerticalScroll():
+            yield Static("[b]New run[/b]  (enter in the corpus field checks it)")
+            with Horizontal():
+                yield Label("corpus")
+                yield Input(self.corpus_source, placeholder="builtin | nietzsche | file | folder | URL", id="corpus")
+                yield Button("Check", id="check")
+            yield CorpusPane(id="corpus-preview")
+            with Horizontal():
+                yield Label("standardize")
+                yield Select([(m, m) for m in STANDARDIZE_MODES], value="none", allow_blank=False, id="standardize")
+            with Horizontal():
+                yield Label("model size")
+                yield Select(sizes, value="default", allow_blank=False, id="size")
+            with Horizontal():
+                yield Label("time budget")
+                yield Input(placeholder="seconds (blank: no limit)", id="budget")
+            with Horizontal():
+                yield Label("epochs")
+                yield Input(placeholder="blank: chargen train's default", id="epochs")
+            with Horizontal():
+                yield Label("fine-tune from")
+                yield Select(runs, prompt="none: a new model", id="init_from")
+            with Horizontal():
+                yield Label("tensorboard")
+                yield Switch(False, id="tensorboard")
+            yield Static("", id="problems")
+            with Horizontal():
+                yield Button("Start training", id="start", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#corpus-preview", CorpusPane).show_source(self.corpus_source, "press Check (or enter)")
+        self.query_one("#corpus", Input).focus()
+
+    # --- corpus check (a worker thread, like the corpus pane's own loading) -------------------------------
+    def _key(self) -> tuple[str, str]:
+        return self.query_one("#corpus", Input).value.strip(), str(self.query_one("#standardize", Select).value)
+
+    def check_corpus(self) -> None:
+        source, standardize = key = self._key()
+        if not source or self.checking == key:
+            return
+        self.checking = key
+        self.query_one("#corpus-preview", CorpusPane).show_source(source, "checking…")
+        services = self.app.services
+
+        def job() -> None:
+            try:
+                corpus, error = services.load_corpus(source, standardize), None
+            except Exception as exc:  # bad input: shown on the form
+                corpus, error = None, one_line(exc)
+            self.app.call_from_thread(self._checked, key, corpus, error)  # runs on the UI thread
+
+        self.run_worker(job, thread=True, exit_on_error=False, group="new-run-corpus")
+
+    def _checked(self, key: tuple[str, str], corpus: Any, error: str | None) -> None:
+        if self.checking == key:
+            self.checking = None
+        if key != self._key():  # the field changed meanwhile: that answer is stale
+            return
+        pane, field = self.query_one("#corpus-preview", CorpusPane), self.query_one("#corpus", Input)
+        if error:
+            self.checked, self.start_when_checked = None, False
+            pane.show_source(key[0], f"not loaded: {error}")
+            field.add_class("-bad")
+            self.show_problems([f"corpus: {error}"])
+            return
+        self.checked = (*key, corpus)
+        field.remove_class("-bad")
+        pane.show_corpus(corpus)
+        self.show_problems([])
+        if self.start_when_checked:
+            self.start_when_checked = False
+            self.call_later(self.action_start)  # on the screen's own message loop (dismiss needs it)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "corpus":
+            self.check_corpus()
+        else:
+            self.action_start()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.input.remove_class("-bad")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "check":
+            self.check_corpus()
+        elif event.button.id == "start":
+            self.action_start()
+        else:
+            self.dismiss(None)
+
+    # --- start -------------------------------------------------------------------------------------------------
+    def show_problems(self, problems: list[str]) -> None:
+        self.query_one("#problems", Static).update("\n".join(problems))
+
+    def form_values(self) -> dict:
+        init_from = self.query_one("#init_from", Select).value
+        return {"corpus": self.query_one("#corpus", Input).value, "epochs": self.query_one("#epochs", Input).value,
+                "budget": self.query_one("#budget", Input).value, "size": self.query_one("#size", Select).value,
+                "init_from": init_from if isinstance(init_from, str) else None}  # blank: a new model
+
+    def action_start(self) -> None:
+        values, problems = parse_form(self.form_values(), self.auto_min)
+        for field in ("corpus", "epochs", "budget"):
+            self.query_one(f"#{field}", Input).set_class(any(f == field for f, _ in problems), "-bad")
+        if problems:
+            self.show_problems([text for _, text in problems])
+            return
+        if self.checked is None or self.checked[:2] != self._key():
+            self.start_when_checked = True  # start once the corpus has loaded (and only if it does)
+            self.check_corpus()
+            return
+        self.dismiss(NewRunSpec(
+            corpus=self.checked[2], size=values["size"], epochs=values["epochs"], time_budget=values["budget"],
+            init_from=Path(values["init_from"]) if values["init_from"] else None,
+            tensorboard=self.query_one("#tensorboard", Switch).value,
+        ))

@@ -1,0 +1,101 @@
+"""The runs screen: every run in the runs home and the bundled models; Enter opens one, n starts a new one."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from .dialogs import DIALOG_CSS
+
+NEW = "new"  # what the screen returns when the user asks for a new run instead
+
+
+def _when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds > 0 else "?"
+
+
+class RunsScreen(ModalScreen[Any]):
+    """Returns the chosen run's Path, NEW, or None (closed)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="RunsScreen") + """
+    RunsScreen > Vertical { width: 96%; height: 90%; }
+    RunsScreen DataTable { height: 1fr; }
+    RunsScreen #runs-help { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="runs.close"),
+                Binding("n", "new", "New run", id="runs.new_run")]
+
+    def __init__(self, runs: list, home: Path, current: Path | None = None, problem: str | None = None) -> None:
+        super().__init__()
+        self.runs = runs
+        self.home = home
+        self.current = current
+        self.problem = problem
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text.assemble(("Runs", "bold"), ("  in ", "bright_black"), str(self.home)))
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="runs-table")
+            yield Static("enter: open  ·  n: new run  ·  esc: close", id="runs-help")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("name", "corpus", "model", "epochs", "best val", "state", "updated")
+        for run in self.runs:
+            name = f"{run.name} (bundled)" if run.bundled else run.name
+            if self.current is not None and Path(run.path) == Path(self.current):
+                name = f"▸ {name}"
+            corpus = run.corpus if len(run.corpus) <= 28 else "…" + run.corpus[-27:]
+            best = "—" if run.best_val is None else f"{run.best_val:.3f}"
+            table.add_row(name, corpus, run.model, str(run.epochs), best, run.state, _when(run.updated), key=run.path)
+        if self.problem:
+            self.notify(self.problem, severity="error", timeout=8)
+        elif not self.runs:
+            self.notify("no runs yet: press n to start one", severity="warning")
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        run = next((r for r in self.runs if r.path == event.row_key.value), None)
+        if run is not None and run.state == "damaged":
+            self.notify(f"{run.name} cannot be opened: {run.problem}", severity="error")
+            return
+        self.dismiss(Path(event.row_key.value))
+
+    def action_new(self) -> None:
+        self.dismiss(NEW)
+
+
+class ConfirmSwitch(ModalScreen[bool]):
+    """Training is running: stop it (with a checkpoint) before switching to another run?"""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmSwitch") + """
+    ConfirmSwitch > Vertical { width: 56; }
+    ConfirmSwitch Horizontal { height: auto; }
+    ConfirmSwitch Button { margin: 1 1 0 0; }
+    """
+    BINDINGS = [Binding("y,enter", "answer(True)", "Switch", id="switch.yes"),
+                Binding("n,escape", "answer(False)", "Stay", id="switch.no")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Training is running. Stop it (a checkpoint is saved) and {self.what}?")
+            with Horizontal():
+                yield Button("Stop and switch (y)", id="yes", variant="warning")
+                yield Button("Keep training (n)", id="no")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
