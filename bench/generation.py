@@ -1,6 +1,6 @@
 """Generation speed: the stepped numpy generator vs the tutorial's model.predict loop, side by side.
 
-    python bench/generation.py [--run RUN_DIR] [--units 512] [--layers 1] [--embedding-dim 64] [--json]
+    python bench/generation.py [--corpus nietzsche] [--run RUN_DIR] [--units 512] [--layers 1] [--embedding-dim 64] [--json]
 
 Prints chars/s at batch 1, time to the first char after a 1,000-char prompt, compare-mode chars/s (all 12
 strategies together), a compiled tf.function step for reference, and the speed-up over the tutorial.
@@ -25,15 +25,12 @@ from chargen_core.sampling import STRATEGIES, SamplerSettings  # noqa: E402
 from chargen_core.tutorial import tutorial_loop  # noqa: E402
 from chargen_core.vocab import Vocab  # noqa: E402
 
-NIETZSCHE = Path("/work/shared/corpora/nietzsche.txt")
 
 
-def corpus_text() -> str:
-    if NIETZSCHE.is_file():
-        return NIETZSCHE.read_text(encoding="utf-8")
+def corpus_text(source: str) -> str:
     from chargen_core.corpus import load_corpus
 
-    return load_corpus("builtin").text
+    return load_corpus(source).text
 
 
 def timed(fn, repeats: int = 1) -> tuple[float, float]:
@@ -137,6 +134,7 @@ def bench_tf_step(gen: Generator, steps: int = 500) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="nietzsche", help="prompt text and vocabulary source (default: nietzsche)")
     parser.add_argument("--run", help="a run directory to benchmark instead of a fresh default model")
     parser.add_argument("--units", type=int, default=None, help="units of the fresh model (ModelConfig default)")
     parser.add_argument("--layers", type=int, default=None, help="layers of the fresh model (ModelConfig default)")
@@ -148,7 +146,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    text = corpus_text()
+    text = corpus_text(args.corpus)
     prompt = text[1000: 1000 + args.prompt_chars]
     if args.run:
         from chargen_core.runs import RunDir

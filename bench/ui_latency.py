@@ -1,6 +1,6 @@
 """UI responsiveness of the Textual app, headless, with real training running in its worker thread.
 
-    python bench/ui_latency.py [--presses 60] [--units 256] [--stream-chars 1000000] [--screenshot assets/screenshot.svg]
+    python bench/ui_latency.py [--corpus nietzsche] [--presses 60] [--units 256] [--stream-chars 1000000] [--screenshot assets/screenshot.svg]
 
 Prints keypress → screen-updated latency (p50/p95/max) while training runs on Nietzsche (and while a
 generation streams too), stream frames drawn per second, and memory after streaming 1,000,000 characters
@@ -27,7 +27,6 @@ from tui.services import Services  # noqa: E402
 from tui.widgets.status_line import StatusLine  # noqa: E402
 from tui_fakes import FakeGenerator  # noqa: E402
 
-NIETZSCHE = ROOT.parent / "shared/corpora/nietzsche.txt"
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -106,7 +105,7 @@ def report(label: str, ms: list[float]) -> None:
 async def run(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="chargen-bench-"))
     services = BenchServices(args.units)
-    app = ChargenApp(services, corpus_source=str(NIETZSCHE), config_dir=tmp, export_dir=tmp, run_root=tmp / "runs")
+    app = ChargenApp(services, corpus_source=args.corpus, config_dir=tmp, export_dir=tmp, run_root=tmp / "runs")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.main_screen
         await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
@@ -116,7 +115,7 @@ async def run(args) -> None:
             screen.vocab_size = 60
         screen.action_train_start()
         await wait(pilot, lambda: screen.train.pump.batches >= 3)
-        print(f"training {screen.train.trainer.model_config.units}-unit LSTM on {NIETZSCHE.name} in the worker; "
+        print(f"training {screen.train.trainer.model_config.units}-unit LSTM on {args.corpus} in the worker; "
               f"device {screen.device}")
         frames = count_frames(app)
         report("keypress → screen updated (training)", await keypress_latency(app, frames, args.presses))
@@ -153,6 +152,7 @@ async def run(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="nietzsche", help="any chargen corpus source (default: nietzsche)")
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--stream-chars", type=int, default=1_000_000)
