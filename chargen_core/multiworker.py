@@ -9,6 +9,31 @@ from .errors import SettingsError
 from .runs import CONFIG, RunDir
 
 
+# Keras 3 internals that fix_symbolic_build and fix_multiworker_logs replace or call (see pyproject's keras bound).
+PATCHED_KERAS_NAMES = (("keras.Model", "_maybe_symbolic_build"),
+                       ("keras.src.backend.tensorflow.trainer", "reduce_per_replica"),
+                       ("keras.src.backend.tensorflow.trainer", "_collective_all_reduce_multi_worker"))
+
+
+def check_keras_internals() -> None:
+    """Fail with one line, before any worker connects, when this Keras lacks a name the workarounds patch."""
+    import importlib
+
+    import keras
+
+    missing = []
+    for owner, name in PATCHED_KERAS_NAMES:
+        try:
+            found = hasattr(keras.Model if owner == "keras.Model" else importlib.import_module(owner), name)
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(f"{owner}.{name}")
+    if missing:
+        raise SettingsError(f"multi-worker training patches Keras internals this Keras {keras.__version__} lacks "
+                            f"({', '.join(missing)}); install the keras version pyproject.toml names")
+
+
 def writes_run_dir(train_config: TrainConfig) -> bool:
     """Multi-worker jobs may pass the same --run-dir to every worker: only the chief ever writes it."""
     return train_config.strategy != "multiworker" or is_chief()

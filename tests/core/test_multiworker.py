@@ -205,3 +205,14 @@ def test_who_writes_and_who_resumes(tmp_path, monkeypatch, tiny_text):
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
     with pytest.raises(SettingsError, match="other model settings"):
         restarted_chief_run(run, ModelConfig(units=32, seq_len=16))
+
+
+def test_missing_keras_internal_fails_with_one_line(monkeypatch):
+    from chargen_core.multiworker import check_keras_internals
+
+    check_keras_internals()  # the Keras this project declares has every patched name
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    monkeypatch.delattr(tf_trainer, "reduce_per_replica")
+    with pytest.raises(SettingsError, match=r"lacks \(keras\.src\.backend\.tensorflow\.trainer\.reduce_per_replica\)"):
+        check_keras_internals()

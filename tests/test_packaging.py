@@ -1,0 +1,76 @@
+"""The wheel holds what an install needs (code, the bundled model) and nothing else; metadata is consistent."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", ".pytest_cache", "runs")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    """Build a wheel from a copy of the source tree (a stale build/ folder cannot leak into it)."""
+    src = tmp_path_factory.mktemp("src") / "chargen"
+    shutil.copytree(ROOT, src, ignore=NOT_COPIED)
+    # Bytecode next to the sources and the assets, as a used checkout has: it must stay out of the wheel.
+    for folder in ("chargen_core", "assets"):
+        (src / folder / "__pycache__").mkdir(exist_ok=True)
+        (src / folder / "__pycache__" / "stale.cpython-311.pyc").write_bytes(b"\0")
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(out), str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (built,) = out.glob("chargen-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_wheel_ships_the_bundled_model(wheel):
+    names = set(wheel.namelist())
+    for needed in ("config.json", "vocab.json", "best.keras", "best.json", "history.jsonl"):
+        assert f"chargen_assets/default/{needed}" in names
+    assert "tui/app.tcss" in names
+    assert "chargen_core/__main__.py" in names
+
+
+def test_wheel_leaves_out_screenshot_bytecode_and_optimizer_copy(wheel):
+    names = wheel.namelist()
+    assert not [n for n in names if n.endswith(".svg")]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "chargen_assets/default/model.keras" not in names  # the latest model, with its optimizer state
+    assert not [n for n in names if n.startswith(("tests/", "bench/"))]
+
+
+def test_bundled_model_ships_weights_without_optimizer_state(wheel):
+    """Generating needs the weights only. A model saved while compiled keeps Adam's two moments per weight
+    (3x the file); re-save it uncompiled: keras.models.load_model(p, compile=False), then save_model."""
+    models = [n for n in wheel.namelist() if n.startswith("chargen_assets/") and n.endswith(".keras")]
+    assert models
+    for name in models:
+        with zipfile.ZipFile(wheel.open(name)) as keras_file:
+            weights = keras_file.read("model.weights.h5")
+        assert b"optimizer" not in weights, f"{name} carries optimizer state"
+
+
+def test_every_source_file_of_the_packages_is_in_the_wheel(wheel):
+    """New subpackages need a line in [tool.setuptools] packages, new data files one in package-data."""
+    names = set(wheel.namelist())
+    for path in [*ROOT.glob("chargen_core/**/*"), *ROOT.glob("tui/**/*")]:
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            assert path.relative_to(ROOT).as_posix() in names, f"{path.relative_to(ROOT)} is missing from the wheel"
+
+
+def test_one_version_and_license(wheel):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    meta = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+    text = wheel.read(meta).decode()
+    assert f"Version: {project['version']}\n" in text
+    assert "License-Expression: MIT" in text
+    assert any(n.endswith("licenses/LICENSE") for n in wheel.namelist())
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
