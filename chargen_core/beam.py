@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -100,28 +99,6 @@ class BeamSearch:
     def finish(self) -> list[BeamToken]:
         """The rest of the best hypothesis, after the last step."""
         return self._take(self.best_row(), self.steps - self.emitted)
-
-
-def beam_search(
-    step: Callable[[np.ndarray], np.ndarray], start_logp: np.ndarray, width: int, length: int,
-    length_penalty: float = 0.0,
-) -> Iterator[int]:
-    """Stream the ids of a beam search over a stateless stub: step(prefixes (B, t)) -> log-probs (B, V).
-
-    For tests and small tools; the Generator drives BeamSearch itself with a batched recurrent state.
-    """
-    search = BeamSearch(width, length_penalty)
-    logp = np.repeat(start_logp[None], width, axis=0)
-    prefixes = np.zeros((width, 0), np.int64)
-    for _ in range(length):
-        parents, ids = search.advance(logp)
-        prefixes = np.concatenate([prefixes[parents], ids[:, None]], axis=1)
-        for token in search.agreed():
-            yield token.id
-        if search.steps < length:
-            logp = step(prefixes)
-    for token in search.finish():
-        yield token.id
 
 
 class BeamSampler(Sampler):

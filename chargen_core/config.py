@@ -9,7 +9,7 @@ from .errors import SettingsError
 
 ARCHS = ("lstm", "seed")
 STANDARDIZE_MODES = ("none", "lower", "seed")
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")
+DISTRIBUTIONS = ("auto", "default", "mirrored", "multiworker")  # --distribute: tf.distribute strategies
 PRECISIONS = ("auto", "float32", "mixed")
 SCHEDULES = ("wsd", "cosine", "constant")
 
@@ -75,7 +75,7 @@ class TrainConfig:
     checkpoint_every: int = 200  # also checkpoint every N optimizer steps (0: only at epoch ends)
     steps_per_epoch: int | None = None  # cap on steps per epoch (None: one pass over the training split)
     preview_length: int = 120  # characters in the preview sample generated at each epoch end
-    strategy: str = "auto"  # auto | default | mirrored | multiworker
+    distribute: str = "auto"  # tf.distribute strategy: auto | default | mirrored | multiworker
     precision: str = "auto"  # auto | float32 | mixed
     carry_state: bool = True  # lstm: carry the LSTM state from batch to batch (truncated BPTT; one replica only)
     early_stop: int = 0  # stop after this many epoch-end evaluations without a better val loss (0: never)
@@ -96,8 +96,8 @@ class TrainConfig:
             raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
         if not isinstance(self.early_stop, int) or self.early_stop < 0:
             raise SettingsError(f"--early-stop must be a whole number of evaluations >= 0, got {self.early_stop}")
-        if self.strategy not in STRATEGIES:
-            raise SettingsError(f"unknown --strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.distribute not in DISTRIBUTIONS:
+            raise SettingsError(f"unknown --distribute {self.distribute!r}; choose one of {', '.join(DISTRIBUTIONS)}")
         if self.precision not in PRECISIONS:
             raise SettingsError(f"unknown --precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         return self
@@ -110,4 +110,6 @@ def to_dict(cfg: Any) -> dict:
 def from_dict(cls, data: dict):
     """Build a config from JSON, ignoring unknown keys so older/newer run dirs still load."""
     names = {f.name for f in dataclasses.fields(cls)}
+    if cls is TrainConfig and "strategy" in data and "distribute" not in data:
+        data = {**data, "distribute": data["strategy"]}  # runs saved before the option was renamed
     return cls(**{k: v for k, v in data.items() if k in names})

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .config import STANDARDIZE_MODES
-from .errors import CorpusError
+from .errors import CorpusError, first_line
 
 BUILTIN = "builtin"
 # Named presets: name -> (URL, expected size in bytes or None). The URL is the fallback when the package's own
@@ -107,7 +107,7 @@ def builtin_text() -> str:
     return normalize_newlines("\n\n".join(topics[key].strip("\n") for key in sorted(topics)))
 
 
-def _read_file(path: Path, encoding: str) -> str:
+def read_file(path: Path, encoding: str) -> str:
     try:
         data = path.read_bytes()
     except PermissionError:
@@ -122,7 +122,7 @@ def _read_folder(folder: Path, encoding: str) -> str:
     if not files:
         raise CorpusError(f"folder {folder} has no .txt files")
     # Documents are separated by one blank line, in sorted path order.
-    return "\n\n".join(_read_file(p, encoding).strip("\n") for p in files)
+    return "\n\n".join(read_file(p, encoding).strip("\n") for p in files)
 
 
 def default_cache_dir() -> Path:
@@ -139,8 +139,7 @@ def download(url: str, cache_dir: str | Path | None = None, expected_size: int |
         cache.mkdir(parents=True, exist_ok=True)
         local = Path(keras.utils.get_file(fname, origin=url, cache_dir=str(cache), cache_subdir="corpora"))
     except Exception as exc:  # get_file wraps network errors in plain Exceptions
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CorpusError(f"cannot download {url}: {reason}") from None
+        raise CorpusError(f"cannot download {url}: {first_line(exc)}") from None
     if expected_size is not None and local.stat().st_size != expected_size:
         size = local.stat().st_size
         local.unlink(missing_ok=True)
@@ -170,7 +169,7 @@ def _read_preset(name: str, encoding: str, cache_dir: str | Path | None) -> str:
     if data is not None:
         return decode_bytes(data, encoding, f"the bundled {name} corpus")
     url, size = PRESETS[name]
-    return _read_file(download(url, cache_dir, size), encoding)
+    return read_file(download(url, cache_dir, size), encoding)
 
 
 def is_url(source: str) -> bool:
@@ -194,13 +193,13 @@ def load_corpus(
         name, raw = source, _read_preset(source, encoding, cache_dir)
     elif is_url(source):
         local = download(source, cache_dir)
-        name, raw = local.name, _read_file(local, encoding)
+        name, raw = local.name, read_file(local, encoding)
     else:
         path = Path(source).expanduser()
         if not path.exists():
             raise CorpusError(f"corpus not found: {source} (give builtin, nietzsche, a file, a folder or a URL)")
         name = path.name
-        raw = _read_folder(path, encoding) if path.is_dir() else _read_file(path, encoding)
+        raw = _read_folder(path, encoding) if path.is_dir() else read_file(path, encoding)
     text = standardize_text(raw, standardize)
     if not text.strip():
         raise CorpusError(f"corpus {source} is empty" + (" after standardization" if raw.strip() else ""))

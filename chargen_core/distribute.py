@@ -97,12 +97,12 @@ def _make_strategy(name: str, gpus):
         return tf.distribute.MirroredStrategy(devices=devices)
     if name == "multiworker":
         if not tf_config().get("cluster"):
-            raise SettingsError("--strategy multiworker needs TF_CONFIG with a 'cluster' and a 'task' (see README)")
+            raise SettingsError("--distribute multiworker needs TF_CONFIG with a 'cluster' and a 'task' (see README)")
         from .multiworker import check_keras_internals  # (multiworker imports this module: import here)
 
         check_keras_internals()
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise SettingsError(f"unknown --strategy {name!r}; choose one of auto, default, mirrored, multiworker")
+    raise SettingsError(f"unknown --distribute {name!r}; choose one of auto, default, mirrored, multiworker")
 
 
 def _strategy_name(strategy) -> str:

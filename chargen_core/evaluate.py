@@ -95,12 +95,12 @@ def validation_text(run: RunDir) -> str:
 
 
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
-    from .corpus import _read_file  # shares the corpus rules: binary and undecodable files are refused
+    from .corpus import read_file  # shares the corpus rules: binary and undecodable files are refused
 
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"text file not found: {path}")
-    return _read_file(path, encoding)
+    return read_file(path, encoding)
 
 
 def evaluate_run(run_dir, text_file: str | Path | None = None, which: str = "best",

@@ -36,7 +36,7 @@ def check_keras_internals() -> None:
 
 def writes_run_dir(train_config: TrainConfig) -> bool:
     """Multi-worker jobs may pass the same --run-dir to every worker: only the chief ever writes it."""
-    return train_config.strategy != "multiworker" or is_chief()
+    return train_config.distribute != "multiworker" or is_chief()
 
 
 def restarted_chief_run(run_path: Path, model_config: ModelConfig) -> RunDir | None:

@@ -9,7 +9,7 @@ from . import __version__
 from .checkpoints import (CHECKPOINT_DIR, atomic_write_json, atomic_write_text, list_checkpoints, manifest_path,
                           read_manifest, verify)
 from .config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
-from .errors import RunDirError
+from .errors import RunDirError, first_line
 from .runlock import LOCK_FILE
 from .vocab import Vocab
 
@@ -238,11 +238,6 @@ class RunDir:
     def load_model(self, which: str = "best", *, compile: bool = False):
         """The model, loaded in Keras safe mode; falls back past damaged files (see .notices)."""
         return self.load_checkpoint(which, compile=compile)[0]
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def read_step(path: Path) -> int:

@@ -169,7 +169,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
     )
 
 
-def resolve_size(size: str | None, *, time_budget: float | None, arch: str, strategy: str) -> str:
+def resolve_size(size: str | None, *, time_budget: float | None, arch: str, distribute: str) -> str:
     """'auto' or 'default' from --size and the other flags; bad combinations raise SettingsError (exit 2).
 
     The rule: --size defaults to auto when --time-budget is given (and the arch is lstm on one machine), to
@@ -178,7 +178,7 @@ def resolve_size(size: str | None, *, time_budget: float | None, arch: str, stra
     if size is not None and size not in SIZES:
         raise SettingsError(f"unknown --size {size!r}; choose one of {', '.join(SIZES)}")
     if size is None:
-        auto = time_budget is not None and arch == "lstm" and strategy != "multiworker"
+        auto = time_budget is not None and arch == "lstm" and distribute != "multiworker"
         size = "auto" if auto and time_budget >= MIN_AUTO_BUDGET else "default"
         return size
     if size == "auto":
@@ -191,8 +191,8 @@ def resolve_size(size: str | None, *, time_budget: float | None, arch: str, stra
                                 "--size default")
         if arch != "lstm":
             raise SettingsError("--size auto sizes the lstm arch; --arch seed has the tutorial's fixed shape")
-        if strategy == "multiworker":
-            raise SettingsError("--size auto is not available with --strategy multiworker (every worker must "
+        if distribute == "multiworker":
+            raise SettingsError("--size auto is not available with --distribute multiworker (every worker must "
                                 "build the same model); set --units/--layers")
     return size
 

@@ -16,7 +16,7 @@ from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .early_stop import EarlyStop
-from .errors import ChargenError, CorpusError, SettingsError
+from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
 from .model import build_model, model_outputs_logits
@@ -24,7 +24,7 @@ from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbol
                           stop_agreement, writes_run_dir)
 from .preview import Previewer
 from .runlock import RunLock
-from .runs import CONFIG, RunDir, check_writable, first_line
+from .runs import CONFIG, RunDir, check_writable
 from .schedule import Schedule, ScheduleCallback
 from .vocab import Vocab
 
@@ -88,12 +88,12 @@ class Trainer:
             self._lock.release(remove_dir=not (self.run_path / CONFIG).exists())
 
     def _setup(self, corpus, run_dir, model_config, train_config, _resume, init_from=None) -> None:
-        if _resume is None and train_config.strategy == "multiworker":
+        if _resume is None and train_config.distribute == "multiworker":
             _resume = restarted_chief_run(self.run_path, self.model_config)
         if _resume is None and writes_run_dir(train_config):
             check_writable(self.run_path)
         # First: multi-worker strategies must exist before any other TensorFlow op.
-        self._info: StrategyInfo = select_strategy(train_config.strategy, train_config.precision)
+        self._info: StrategyInfo = select_strategy(train_config.distribute, train_config.precision)
         if train_config.seed is not None:  # before any dataset or weight exists, so both are reproducible
             keras.utils.set_random_seed(train_config.seed)
         self.init_from = init_from.for_text(corpus.text) if init_from is not None and _resume is None else None
@@ -244,7 +244,7 @@ class Trainer:
         try:
             return self._train()
         except BaseException as exc:
-            reason = first_line(exc) if isinstance(exc, ChargenError) else f"{type(exc).__name__}: {first_line(exc)}"
+            reason = one_line(exc)
             self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))
             raise
         finally:

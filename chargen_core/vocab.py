@@ -47,9 +47,6 @@ class Vocab:
     def __repr__(self) -> str:
         return f"Vocab(size={self.size})"
 
-    def char_to_id(self, char: str) -> int:
-        return self._ids.get(char, self.UNK_ID)
-
     def id_to_char(self, idx: int) -> str:
         return self.chars[idx - 1] if 0 < idx <= len(self.chars) else self.UNK_CHAR
 
@@ -66,9 +63,6 @@ class Vocab:
         found = self._sorted_codes[pos] == codes
         return np.where(found, self._sorted_ids[pos], self.UNK_ID).astype(np.int32)
 
-    def count_unknown(self, text: str) -> int:
-        return int(np.count_nonzero(self.encode(text) == self.UNK_ID))
-
     def unknown_chars(self, text: str) -> str:
         """The distinct characters of text that are not in the vocabulary, in order of appearance."""
         return "".join(dict.fromkeys(c for c in text if c not in self._ids))
@@ -77,24 +71,6 @@ class Vocab:
         arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
         arr = np.where((arr < 0) | (arr > len(self.chars)), 0, arr)
         return "".join(self._decode_table[arr])
-
-    def lookup_layer(self, invert: bool = False):
-        """A keras StringLookup mapping single characters to these ids (or back, with invert=True)."""
-        import keras
-
-        return keras.layers.StringLookup(
-            vocabulary=list(self.chars), num_oov_indices=1, oov_token=self.UNK, mask_token=None, invert=invert
-        )
-
-    def inverse_layer(self):
-        return self.lookup_layer(invert=True)
-
-    def encode_tf(self, text: str) -> np.ndarray:
-        """Encode through StringLookup over tf.strings.unicode_split (the reference path for encode)."""
-        import tensorflow as tf
-
-        chars = tf.strings.unicode_split(tf.constant(text), "UTF-8")
-        return self.lookup_layer()(chars).numpy().astype(np.int32)
 
     def to_json(self) -> str:
         return json.dumps({"unk": self.UNK, "chars": list(self.chars)}, ensure_ascii=False)

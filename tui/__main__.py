@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chargen_core import __version__
 from chargen_core.cli import SUBCOMMANDS  # argparse only: no TensorFlow
-from chargen_core.config import PRECISIONS, STRATEGIES  # plain dataclasses: no TensorFlow, no textual
+from chargen_core.config import DISTRIBUTIONS, PRECISIONS  # plain dataclasses: no TensorFlow, no textual
 
 CORE_COMMANDS = set(SUBCOMMANDS)
 CORE_FLAGS = {"--version"}
@@ -50,7 +50,7 @@ def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
                         help="where ctrl+s saves the session (default: $CHARGEN_HOME/exports, else the user data folder)")
     parser.add_argument("--corpus", help="corpus to train on: builtin, nietzsche, a file, a folder or a URL "
                         "(default: the open run's corpus)")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
+    parser.add_argument("--distribute", choices=DISTRIBUTIONS, default="auto",
                         help="tf.distribute strategy for training in the app (auto: mirrored on several GPUs)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="training precision (auto: mixed_float16 on GPUs with tensor cores)")
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from .app import ChargenApp
     from .services import Services
 
-    services = Services(train_config=TrainConfig(strategy=args.strategy, precision=args.precision))
+    services = Services(train_config=TrainConfig(distribute=args.distribute, precision=args.precision))
     ChargenApp(services, run_path=run_path, corpus_source=args.corpus, run_root=run_root,
                export_dir=args.export_dir or exports_home()).run()
     return 0

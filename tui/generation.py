@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from chargen_core.errors import one_line  # the screens import it from here too
 from textual.worker import get_current_worker
 
 from .live import LiveGenerator, lower_thread_priority
@@ -14,16 +15,6 @@ COMPARE_LENGTH = 120  # characters per setting in compare mode: 12 settings must
 # Sampling is CPU-bound Python that holds the GIL; resting briefly every few ms leaves the UI thread whole
 # windows to handle keys and draw in, instead of fighting for the GIL at every event-loop step.
 WORK_SLICE, REST = 0.004, 0.001
-
-
-def one_line(exc: BaseException) -> str:
-    """A ChargenError's own message (bad input, said plainly); anything else also names its type."""
-    from chargen_core.errors import ChargenError
-
-    text = str(exc).strip().splitlines()
-    if isinstance(exc, ChargenError) and text:
-        return text[0]
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class GenerationControl:

@@ -5,7 +5,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .generation import one_line
+from chargen_core.errors import one_line
+
 from .live import LiveGenerator, lower_thread_priority
 from .messages import Failed, GeneratorReady, RunCopied, TrainingEvent, TrainingProgress, TrainingStopped
 

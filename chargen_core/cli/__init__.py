@@ -8,7 +8,7 @@ import sys
 import traceback
 
 from .. import __version__
-from ..errors import ChargenError
+from ..errors import ChargenError, one_line
 
 SUBCOMMANDS = ("train", "generate", "eval", "info", "runs")
 
@@ -53,12 +53,7 @@ def build_parser() -> Parser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":  # that subcommand has not landed yet
-                continue
-            raise
+        module = importlib.import_module(f"{__name__}.{name}")
         subparser = module.add_parser(sub)
         subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                                help="show tracebacks for internal errors")
@@ -109,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except ChargenError as exc:
         if debug:
             traceback.print_exc()
-        print(f"chargen: error: {exc}", file=sys.stderr)
+        print(f"chargen: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("chargen: interrupted", file=sys.stderr)
@@ -117,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line unless debugging
         if debug:
             traceback.print_exc()
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         hint = "" if debug else " (rerun with --debug for details)"
-        print(f"chargen: internal error: {type(exc).__name__}: {first}{hint}", file=sys.stderr)
+        print(f"chargen: internal error: {one_line(exc)}{hint}", file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ import dataclasses
 import signal
 from pathlib import Path
 
-from ..config import PRECISIONS, SCHEDULES, STRATEGIES, CorpusConfig, ModelConfig, TrainConfig
+from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, CorpusConfig, ModelConfig, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
 from ..sizing import resolve_size
@@ -15,7 +15,7 @@ from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_f
 
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
-                "steps_per_epoch", "strategy", "precision", "preview_length", "clipnorm", "schedule",
+                "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
                 "carry_state", "early_stop", "tensorboard")
 CORPUS_FIELDS = ("standardize", "encoding")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
@@ -46,7 +46,11 @@ def add_parser(subparsers):
     p.add_argument("--preview-length", type=int, default=None, help=f"characters of the epoch-end preview, 0: off (default: {t.preview_length})")
     p.add_argument("--carry-state", action=argparse.BooleanOptionalAction, default=None,
                    help="carry the LSTM state from batch to batch (truncated BPTT; default on, one replica only)")
-    p.add_argument("--strategy", choices=STRATEGIES, default=None, help="tf.distribute strategy (auto)")
+    p.add_argument("--distribute", choices=DISTRIBUTIONS, default=None,
+                   help="tf.distribute strategy: auto (mirrored on several GPUs) | default | mirrored | multiworker "
+                   "(default: auto)")
+    # Deprecated spelling, kept for one release: --strategy means a sampling strategy in `chargen generate`.
+    p.add_argument("--strategy", choices=DISTRIBUTIONS, default=None, dest="old_strategy", help=argparse.SUPPRESS)
     p.add_argument("--precision", choices=PRECISIONS, default=None, help="float32 | mixed | auto (default: auto: mixed on GPUs with tensor cores)")
     p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible run (default: none)")
     p.add_argument("--run-dir", default=None, metavar="DIR",
@@ -106,7 +110,7 @@ def _make_trainer(args, on_event):
     if args.init_from and args.size == "auto":
         raise SettingsError("--init-from keeps the model shape of the run it starts from; --size auto cannot apply")
     size = "default" if args.init_from else resolve_size(args.size, time_budget=train_cfg.time_budget,
-                                                        arch=model_cfg.arch, strategy=train_cfg.strategy)
+                                                        arch=model_cfg.arch, distribute=train_cfg.distribute)
     if not args.run_dir:
         from ..home import runs_home
 
@@ -171,7 +175,19 @@ class Reporter:
             self.progress.line(f"  preview: {event.prompt!r} -> {event.text!r}")
 
 
+def take_deprecated_flags(args) -> None:
+    """--strategy (before --distribute) still works for one release, with a notice."""
+    old = getattr(args, "old_strategy", None)
+    if old is None:
+        return
+    say("chargen: notice: `chargen train --strategy` is deprecated and goes in the next release; use --distribute")
+    if args.distribute not in (None, old):
+        raise SettingsError(f"--strategy {old} and --distribute {args.distribute} disagree; give --distribute only")
+    args.distribute = old
+
+
 def run(args) -> int:
+    take_deprecated_flags(args)
     reporter = Reporter()
     trainer = _make_trainer(args, reporter)
     for notice in trainer.notices:

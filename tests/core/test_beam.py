@@ -1,12 +1,35 @@
 """Beam search against exhaustive search on a tiny stub model, and its streaming of agreed prefixes."""
 import itertools
+from typing import Callable, Iterator
 
 import numpy as np
 import pytest
 
-from chargen_core.beam import BeamSearch, beam_search, length_normaliser
+from chargen_core.beam import BeamSearch, length_normaliser
 
 VOCAB = 3
+
+
+def beam_search(
+    step: Callable[[np.ndarray], np.ndarray], start_logp: np.ndarray, width: int, length: int,
+    length_penalty: float = 0.0,
+) -> Iterator[int]:
+    """Stream the ids of a beam search over a stateless stub: step(prefixes (B, t)) -> log-probs (B, V).
+
+    (The Generator drives BeamSearch itself with a batched recurrent state; this drives it over a stub.)
+    """
+    search = BeamSearch(width, length_penalty)
+    logp = np.repeat(start_logp[None], width, axis=0)
+    prefixes = np.zeros((width, 0), np.int64)
+    for _ in range(length):
+        parents, ids = search.advance(logp)
+        prefixes = np.concatenate([prefixes[parents], ids[:, None]], axis=1)
+        for token in search.agreed():
+            yield token.id
+        if search.steps < length:
+            logp = step(prefixes)
+    for token in search.finish():
+        yield token.id
 
 
 def stub_logp(prefix: tuple[int, ...]) -> np.ndarray:

@@ -164,3 +164,34 @@ def test_chargen_core_never_imports_textual():
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stderr[-2000:]
+
+
+def test_train_strategy_is_a_deprecated_alias_of_distribute(capsys, tmp_path, tiny_corpus_file):
+    import argparse
+
+    from chargen_core.cli.train import take_deprecated_flags
+
+    args = argparse.Namespace(old_strategy="default", distribute=None)
+    take_deprecated_flags(args)
+    assert args.distribute == "default"
+    notice = capsys.readouterr().err
+    assert "deprecated" in notice and "--distribute" in notice
+    rc, out, err = run_main(capsys, "train", "--corpus", tiny_corpus_file, "--run-dir", tmp_path / "run", *TINY,
+                            "--strategy", "default", "--distribute", "mirrored")
+    assert rc == 2 and "deprecated" in err and "disagree" in err and err.count("\n") == 2
+    assert not (tmp_path / "run").exists()
+
+
+def test_runs_saved_with_the_old_strategy_key_keep_their_setting():
+    from chargen_core.config import TrainConfig, from_dict
+
+    assert from_dict(TrainConfig, {"strategy": "mirrored", "epochs": 3}).distribute == "mirrored"
+    assert from_dict(TrainConfig, {"distribute": "default"}).distribute == "default"
+
+
+def test_one_line_names_the_type_only_for_bugs():
+    from chargen_core.errors import CorpusError, one_line
+
+    assert one_line(CorpusError("corpus not found: x\nmore")) == "corpus not found: x"
+    assert one_line(ValueError("bad\nvalue")) == "ValueError: bad"
+    assert one_line(KeyError()) == "KeyError"

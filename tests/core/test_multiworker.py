@@ -50,7 +50,7 @@ class Job:
         for index in (0, 1):
             env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3",
                    "TF_CONFIG": json.dumps({"cluster": self.cluster, "task": {"type": "worker", "index": index}})}
-            cmd = [sys.executable, "-m", "chargen_core", "train", "--corpus", str(self.corpus), "--strategy",
+            cmd = [sys.executable, "-m", "chargen_core", "train", "--corpus", str(self.corpus), "--distribute",
                    "multiworker", "--run-dir", str(self.run_dir(index)), "--units", "16", "--embedding-dim", "8",
                    "--seq-len", "16", "--batch-size", "8", "--steps-per-epoch", str(STEPS), "--epochs",
                    str(self.epochs), "--preview-length", "0", "--seed", "0", "--json"]
@@ -197,8 +197,8 @@ def test_who_writes_and_who_resumes(tmp_path, monkeypatch, tiny_text):
                   vocab=Vocab.from_text(tiny_text))
     for index, chief in ((0, True), (1, False)):
         monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
-        assert writes_run_dir(TrainConfig(strategy="multiworker")) is chief
-        assert writes_run_dir(TrainConfig(strategy="default"))
+        assert writes_run_dir(TrainConfig(distribute="multiworker")) is chief
+        assert writes_run_dir(TrainConfig(distribute="default"))
         resumed = restarted_chief_run(run, model)
         assert (resumed is not None) is chief
         assert restarted_chief_run(tmp_path / "empty", model) is None

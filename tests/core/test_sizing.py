@@ -73,11 +73,11 @@ def test_flags_given_by_the_user_are_kept():
 
 
 def test_resolve_size_rules():
-    assert resolve_size(None, time_budget=150, arch="lstm", strategy="auto") == "auto"
-    assert resolve_size(None, time_budget=None, arch="lstm", strategy="auto") == "default"
-    assert resolve_size(None, time_budget=10, arch="lstm", strategy="auto") == "default"  # too short: documented
-    assert resolve_size(None, time_budget=150, arch="seed", strategy="auto") == "default"
-    assert resolve_size("default", time_budget=150, arch="lstm", strategy="auto") == "default"
+    assert resolve_size(None, time_budget=150, arch="lstm", distribute="auto") == "auto"
+    assert resolve_size(None, time_budget=None, arch="lstm", distribute="auto") == "default"
+    assert resolve_size(None, time_budget=10, arch="lstm", distribute="auto") == "default"  # too short: documented
+    assert resolve_size(None, time_budget=150, arch="seed", distribute="auto") == "default"
+    assert resolve_size("default", time_budget=150, arch="lstm", distribute="auto") == "default"
     for bad, kwargs in [("big", {}), ("auto", {"time_budget": None}), ("auto", {"time_budget": 5}),
                         ("auto", {"arch": "seed"}), ("auto", {"strategy": "multiworker"})]:
         args = {"time_budget": 150, "arch": "lstm", "strategy": "auto", **kwargs}

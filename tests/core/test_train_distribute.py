@@ -24,7 +24,7 @@ out = {}
 # Carrying state is single-replica only; the same independent-sequence training is compared on both.
 for name, carry in (("default", False), ("mirrored", False), ("mirrored-asked-to-carry", True)):
     cfg = TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, seed=0, preview_length=0,
-                      strategy=name.split("-")[0], carry_state=carry)
+                      distribute=name.split("-")[0], carry_state=carry)
     t = Trainer(corpus, f"{sys.argv[2]}/{name}", ModelConfig(units=16, embedding_dim=8, seq_len=16), cfg)
     out[name] = [t.strategy_name, t.replicas, t.run().val_loss, t.carry_state]
 print(json.dumps(out))

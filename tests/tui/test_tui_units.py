@@ -159,6 +159,6 @@ def test_app_arguments():
 
     args = parse_app_args(["--run", "r", "--corpus", "nietzsche"])
     assert str(args.run) == "r" and args.corpus == "nietzsche"
-    assert (args.strategy, args.precision) == ("auto", "auto")
-    args = parse_app_args(["--strategy", "mirrored", "--precision", "mixed"])
-    assert (args.strategy, args.precision) == ("mirrored", "mixed")
+    assert (args.distribute, args.precision) == ("auto", "auto")
+    args = parse_app_args(["--distribute", "mirrored", "--precision", "mixed"])
+    assert (args.distribute, args.precision) == ("mirrored", "mixed")

@@ -5,7 +5,8 @@ import dataclasses
 import random
 from pathlib import Path
 
-from ..generation import one_line
+from chargen_core.errors import one_line
+
 from ..session import SPEEDS
 
 
