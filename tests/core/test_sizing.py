@@ -79,8 +79,8 @@ def test_resolve_size_rules():
     assert resolve_size(None, time_budget=150, arch="seed", distribute="auto") == "default"
     assert resolve_size("default", time_budget=150, arch="lstm", distribute="auto") == "default"
     for bad, kwargs in [("big", {}), ("auto", {"time_budget": None}), ("auto", {"time_budget": 5}),
-                        ("auto", {"arch": "seed"}), ("auto", {"strategy": "multiworker"})]:
-        args = {"time_budget": 150, "arch": "lstm", "strategy": "auto", **kwargs}
+                        ("auto", {"arch": "seed"}), ("auto", {"distribute": "multiworker"})]:
+        args = {"time_budget": 150, "arch": "lstm", "distribute": "auto", **kwargs}
         with pytest.raises(SettingsError):
             resolve_size(bad, **args)
 
