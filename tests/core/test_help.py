@@ -11,7 +11,7 @@ from tui.keymap import KEYS
 def test_app_help_covers_flags_keys_commands_and_examples(capsys):
     assert app_main(["--help"]) == 0
     out = capsys.readouterr().out
-    for flag in ("--run", "--corpus", "--strategy", "--precision", "--runs-dir", "--export-dir"):
+    for flag in ("--run", "--corpus", "--distribute", "--precision", "--runs-dir", "--export-dir"):
         assert flag in out
     for name in SUBCOMMANDS:
         assert re.search(rf"^  {name} ", out, re.M), name
