@@ -1,97 +1,88 @@
-"""Messages workers post to the main screen (attributes down, messages up)."""
+"""Messages workers post to the main screen (attributes down, messages up), as dataclasses."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from chargen_core.events import Event
 from textual.message import Message
 
 
+@dataclass
 class DeviceKnown(Message):
-    def __init__(self, device: str) -> None:
-        super().__init__()
-        self.device = device
+    device: str
 
 
+@dataclass
 class RunOpened(Message):
-    def __init__(self, info: Any, generator: Any) -> None:
-        super().__init__()
-        self.info = info
-        self.generator = generator
+    info: Any  # services.RunInfo
+    generator: Any  # chargen_core.generate.Generator
 
 
+@dataclass
 class CorpusLoaded(Message):
-    def __init__(self, corpus: Any) -> None:
-        super().__init__()
-        self.corpus = corpus
+    corpus: Any  # chargen_core.corpus.Corpus
 
 
+@dataclass
 class TrainingEvent(Message):
     """One trainer event (BatchEnded arrives as TrainingProgress instead)."""
 
-    def __init__(self, event: Any) -> None:
-        super().__init__()
-        self.event = event
+    event: Event
 
 
+@dataclass
 class TrainingProgress(Message):
     """Batches ended; the newest BatchEnded waits in the pump (many batches, one message)."""
 
 
+@dataclass
 class TrainingStopped(Message):
     """The training worker returned or raised; `error` is a one-line reason or None."""
 
-    def __init__(self, error: str | None) -> None:
-        super().__init__()
-        self.error = error
+    error: str | None
 
 
+@dataclass
 class GeneratorReady(Message):
     """The live generator now samples from the model being trained."""
 
-    def __init__(self, vocab_size: int, name: str) -> None:
-        super().__init__()
-        self.vocab_size = vocab_size
-        self.name = name
+    vocab_size: int
+    name: str
 
 
+@dataclass
 class GenerationDone(Message):
-    def __init__(self, chars: int, seconds: float, cancelled: bool, error: str | None = None,
-                 notices: tuple[str, ...] = (), token: int = 0) -> None:
-        super().__init__()
-        self.token = token
-        self.chars = chars
-        self.seconds = seconds
-        self.cancelled = cancelled
-        self.error = error
-        self.notices = notices
+    chars: int
+    seconds: float
+    cancelled: bool
+    error: str | None = None
+    notices: tuple[str, ...] = ()
+    token: int = 0
 
 
+@dataclass
 class CompareDone(Message):
-    def __init__(self, prompt: str, results: list) -> None:
-        super().__init__()
-        self.prompt = prompt
-        self.results = results
+    prompt: str
+    results: list = field(default_factory=list)  # (label, GenerationResult) pairs
 
 
+@dataclass
 class CandidatesReady(Message):
-    def __init__(self, context: str, candidates: tuple) -> None:
-        super().__init__()
-        self.context = context
-        self.candidates = candidates
+    context: str
+    candidates: tuple
 
 
+@dataclass
 class Failed(Message):
     """A background job failed; shown as an error notification, the app carries on."""
 
-    def __init__(self, what: str, reason: str) -> None:
-        super().__init__()
-        self.what = what
-        self.reason = reason
+    what: str
+    reason: str
 
 
+@dataclass
 class RunCopied(Message):
     """A read-only run (the bundled model) was copied into the runs home; training continues the copy."""
 
-    def __init__(self, path: Any) -> None:
-        super().__init__()
-        self.path = path
+    path: Any  # pathlib.Path of the copy

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from chargen_core.errors import one_line
+from chargen_core.events import BatchEnded, Event
 
 from .live import LiveGenerator, lower_thread_priority
 from .messages import Failed, GeneratorReady, RunCopied, TrainingEvent, TrainingProgress, TrainingStopped
@@ -24,8 +25,8 @@ class EventPump:
         self._waiting = False
         self.batches = 0
 
-    def __call__(self, event: Any) -> None:
-        if type(event).__name__ == "BatchEnded":
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BatchEnded):
             with self._lock:
                 self._latest = event
                 self.batches += 1
@@ -36,7 +37,7 @@ class EventPump:
         else:
             self.post(TrainingEvent(event))
 
-    def take(self) -> Any:
+    def take(self) -> BatchEnded | None:
         with self._lock:
             event, self._latest, self._waiting = self._latest, None, False
         return event

@@ -213,3 +213,20 @@ async def test_bad_setting_and_missing_run(make_app):
             await pilot.press("up")
         await pilot.press(*"x", "enter")
         assert any("temperature too high" in n for n in notes(app)) and app.is_running
+
+
+async def test_status_line_header_and_pane_follow_the_screen_reactives(make_app):
+    from tui.session import SPEEDS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.main_screen
+        before = screen.settings.sampling.temperature
+        screen.settings = screen.settings.bump_temperature(1)  # assigned only: no refresh call
+        screen.speed_index = SPEEDS.index(60)
+        screen.state, screen.model_name, screen.device = "paused", "some-run", "GPU 0"
+        await pilot.pause()
+        assert f"T={before + 0.1:.2f}" in status(app) and "60 ch/s" in status(app)
+        assert app.title == "chargen · some-run" and app.sub_title == "GPU 0 · paused"
+        assert screen.pane.state == "paused"

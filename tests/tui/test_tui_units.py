@@ -162,3 +162,27 @@ def test_app_arguments():
     assert (args.distribute, args.precision) == ("auto", "auto")
     args = parse_app_args(["--distribute", "mirrored", "--precision", "mixed"])
     assert (args.distribute, args.precision) == ("mirrored", "mixed")
+
+
+def test_trainer_events_are_routed_by_type_not_by_name():
+    import dataclasses
+
+    from chargen_core.events import BatchEnded, EpochEnded
+
+    from tui import messages
+    from tui.training import EventPump
+
+    posted = []
+    pump = EventPump(posted.append)
+    batch = BatchEnded(0, 1, 1, 10, 2.0, 100.0, 0.1)
+    pump(batch)
+    pump(BatchEnded(0, 2, 2, 10, 1.9, 100.0, 0.2))  # coalesced while the first progress message waits
+    pump(EpochEnded(0, 1.5, 1.6, 2.3, 0.5, 0.5, 3.0, 10))
+    BatchEnded_ = type("BatchEnded", (), {})  # same class name, not the core's class: an ordinary event
+    pump(BatchEnded_())
+    assert [type(m).__name__ for m in posted] == ["TrainingProgress", "TrainingEvent", "TrainingEvent"]
+    assert pump.take().step == 2 and pump.batches == 2
+    message_classes = [c for c in vars(messages).values()
+                       if isinstance(c, type) and issubclass(c, messages.Message) and c is not messages.Message]
+    assert len(message_classes) >= 11 and all(dataclasses.is_dataclass(c) for c in message_classes)
+    assert messages.Failed("x", "y").reason == "y"

@@ -88,3 +88,13 @@ async def test_corpus_pane_shows_stats():
         await pilot.pause()
         text = str(pane.render())
         assert "x.txt" in text and "vocab  13 symbols" in text and "855 train / 95 val" in text and "abcabc" in text
+
+
+async def test_training_pane_redraws_when_its_reactives_change():
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        pane.state, pane.loss, pane.position = "paused", 1.2345, "epoch 3/9"
+        await pilot.pause()
+        assert "paused" in str(pane.query_one("#state", Static).render())
+        assert "epoch 3/9" in str(pane.query_one("#state", Static).render())
+        assert "1.234" in str(pane.query_one("#metrics", Static).render())

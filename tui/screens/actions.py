@@ -115,8 +115,7 @@ class Actions:
         for notice in notices:
             self.notify(notice, severity="warning")
         self.settings = dataclasses.replace(settings, sampling=sampling)
-        self.handle.set(sampling, self.settings.stop)
-        self.refresh_status()
+        self.handle.set(sampling, self.settings.stop)  # self.settings is a reactive: the status line follows
 
     def action_strategy_next(self) -> None:
         self.apply_settings(self.settings.next_strategy())
@@ -152,7 +151,6 @@ class Actions:
     def action_speed_next(self) -> None:
         self.speed_index = (self.speed_index + 1) % len(SPEEDS)
         self.set_lookahead()
-        self.refresh_status()
         self.save_preferences()
 
     def action_page(self, sign: int) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from chargen_core.events import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
+                                  TrainingStarted)
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -32,12 +35,17 @@ FPS = 30  # stream frames per second: one redraw per frame, however fast the mod
 class MainScreen(Actions, RunActions, Screen):
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
+    # What the header, the status line and the training pane show: assigning one redraws what shows it.
+    state: reactive[str] = reactive("loading", init=False)
+    device: reactive[str] = reactive("…", init=False)
+    model_name: reactive[str] = reactive("no model", init=False)
+    settings: reactive[GenSettings] = reactive(GenSettings, init=False)
+    speed_index: reactive[int] = reactive(0, init=False)
+
     def __init__(self) -> None:
         super().__init__()
         from chargen_core.settings import LiveSettings
 
-        self.settings = GenSettings()
-        self.speed_index = 0
         self.colour = True
         self.load_preferences()
         self.handle = LiveSettings(self.settings.sampling, self.settings.stop)  # read by the stream per char
@@ -58,9 +66,6 @@ class MainScreen(Actions, RunActions, Screen):
         self.corpus_source = ""
         self.corpus_failed: str | None = None
         self.vocab_size = 0
-        self.device = "…"
-        self.model_name = "no model"
-        self.state = "loading"
         self.pending_prompt: str | None = None
         self.last_prompt = ""
         self.last_seed = 0
@@ -160,7 +165,6 @@ class MainScreen(Actions, RunActions, Screen):
     # --- messages ----------------------------------------------------------------------------------------------
     def on_device_known(self, message: msg.DeviceKnown) -> None:
         self.device = message.device
-        self.refresh_header()
 
     def on_run_opened(self, message: msg.RunOpened) -> None:
         info = self.run_info = message.info
@@ -191,28 +195,28 @@ class MainScreen(Actions, RunActions, Screen):
         self.notify(f"{message.what}: {message.reason}", severity="error", timeout=8)
 
     def on_training_event(self, message: msg.TrainingEvent) -> None:
-        event, kind = message.event, type(message.event).__name__
-        if kind == "TrainingStarted":
-            self.pane.started(event)
-            self.device = event.device or self.device
-            self.set_state("paused" if self.train.paused else "training")
-            if self.quitting:
-                self.train.stop()
-        elif kind == "EpochEnded":
-            self.pane.epoch(event)
-            self.train.maybe_refresh(event.global_step, force=True)
-        elif kind == "PreviewGenerated":
-            self.pane.preview(event.epoch, event.text)
-        elif kind == "CheckpointSaved" and event.kind == "stop":
-            self.notify(f"checkpoint saved: {event.path}")
-        elif kind == "TrainingFinished":
-            self.set_state("done")
-            self.train.maybe_refresh(force=True)
-            self.notify(f"training {event.reason}: {event.epochs} epochs, val loss "
-                        f"{'—' if event.val_loss is None else f'{event.val_loss:.3f}'} nats/char")
-        elif kind == "TrainingFailed":
-            self.set_state("failed")
-            self.notify(f"training failed: {event.reason}", severity="error", timeout=10)
+        match message.event:
+            case TrainingStarted() as event:
+                self.pane.started(event)
+                self.device = event.device or self.device
+                self.set_state("paused" if self.train.paused else "training")
+                if self.quitting:
+                    self.train.stop()
+            case EpochEnded() as event:
+                self.pane.epoch(event)
+                self.train.maybe_refresh(event.global_step, force=True)
+            case PreviewGenerated() as event:
+                self.pane.preview(event.epoch, event.text)
+            case CheckpointSaved(kind="stop") as event:
+                self.notify(f"checkpoint saved: {event.path}")
+            case TrainingFinished() as event:
+                self.set_state("done")
+                self.train.maybe_refresh(force=True)
+                self.notify(f"training {event.reason}: {event.epochs} epochs, val loss "
+                            f"{'—' if event.val_loss is None else f'{event.val_loss:.3f}'} nats/char")
+            case TrainingFailed() as event:
+                self.set_state("failed")
+                self.notify(f"training failed: {event.reason}", severity="error", timeout=10)
 
     def on_training_progress(self, _: msg.TrainingProgress) -> None:
         event = self.train.pump.take()
@@ -234,7 +238,6 @@ class MainScreen(Actions, RunActions, Screen):
 
     def on_generator_ready(self, message: msg.GeneratorReady) -> None:
         self.vocab_size, self.model_name = message.vocab_size, message.name
-        self.refresh_header()
         self.notify(f"now sampling from {message.name} as it trains")
 
     def on_generation_done(self, message: msg.GenerationDone) -> None:
@@ -295,8 +298,24 @@ class MainScreen(Actions, RunActions, Screen):
 
     def set_state(self, state: str) -> None:
         self.state = state
-        self.pane.set_state(state)
-        self.refresh_header()
+
+    # Before the screen is mounted (preferences loaded in __init__) there is nothing to redraw: on_mount draws.
+    def watch_state(self, state: str) -> None:
+        if self.is_mounted:
+            self.pane.state = state
+            self.refresh_header()
+
+    def watch_device(self) -> None:
+        if self.is_mounted:
+            self.refresh_header()
+
+    watch_model_name = watch_device
+
+    def watch_settings(self) -> None:
+        if self.is_mounted:
+            self.refresh_status()
+
+    watch_speed_index = watch_settings
 
     def refresh_header(self) -> None:
         self.app.title = f"chargen · {self.model_name}"

@@ -114,6 +114,5 @@ class RunActions:
         path = Path(message.path)
         if self.run_info is not None:
             self.run_info = dataclasses.replace(self.run_info, path=path, name=path.name, is_default=False)
-        self.app.run_path, self.model_name = path, path.name
-        self.refresh_header()
+        self.app.run_path, self.model_name = path, path.name  # model_name is a reactive: the header follows
         self.notify(f"the bundled model was copied to {path}; its files are untouched")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from textual import events
 from textual.app import ComposeResult
@@ -21,10 +22,9 @@ ESCAPE_ARTEFACT_S = 0.15
 class PromptArea(TextArea):
     BINDINGS = [Binding(s.keys, s.action, s.description, show=False, id=s.id) for s in PROMPT_KEYS]
 
+    @dataclass
     class Submitted(Message):
-        def __init__(self, prompt: str) -> None:
-            super().__init__()
-            self.prompt = prompt
+        prompt: str
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, compact=True, tab_behavior="focus", show_line_numbers=False,

@@ -1,16 +1,27 @@
 """The status line: sampling strategy and its knobs, length, seed, colour and typing speed."""
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from ..session import GenSettings
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
+    """Redraws itself whenever one of its reactives changes; the screen only assigns them."""
+
     DEFAULT_CSS = "StatusLine { height: 1; }"
 
+    settings: reactive[GenSettings] = reactive(GenSettings)
+    colour: reactive[bool] = reactive(True)
+    speed: reactive[int] = reactive(0)  # chars/s of the typing effect; 0: as fast as the model writes
+    busy: reactive[str] = reactive("")
+
     def show(self, settings: GenSettings, colour: bool, speed: int, busy: str = "") -> None:
-        extra = ["colour" if colour else "plain", f"{speed} ch/s" if speed else "max speed"]
-        if busy:
-            extra.append(busy)
-        self.update(f"{settings.describe()}  │ {'  '.join(extra)}")
+        self.settings, self.colour, self.speed, self.busy = settings, colour, speed, busy
+
+    def render(self) -> str:
+        extra = ["colour" if self.colour else "plain", f"{self.speed} ch/s" if self.speed else "max speed"]
+        if self.busy:
+            extra.append(self.busy)
+        return f"{self.settings.describe()}  │ {'  '.join(extra)}"

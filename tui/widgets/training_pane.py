@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import ProgressBar, Static
 
 from .loss_curve import LossCurve
@@ -33,17 +34,20 @@ class TrainingPane(Vertical):
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
     """
 
+    # What the state and metrics lines show: assigning any of them redraws those lines.
+    state: reactive[str] = reactive("idle", init=False)
+    position: reactive[str] = reactive("epoch –", init=False)
+    loss: reactive[float | None] = reactive(None, init=False)
+    val_loss: reactive[float | None] = reactive(None, init=False)
+    speed: reactive[float] = reactive(0.0, init=False)
+    placement: reactive[str] = reactive("", init=False)  # where training runs: strategy, replicas, precision, device
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.border_title = "Training"
-        self.state = "idle"
         self.epochs = 0
         self.initial_steps = 0
-        self.loss: float | None = None
-        self.val_loss: float | None = None
-        self.speed = 0.0
-        self.position = "epoch –"
-        self.placement = ""  # where training runs: strategy, replicas, precision, device
+        self._redraw_due = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="state")
@@ -56,11 +60,18 @@ class TrainingPane(Vertical):
         self.query_one(ProgressBar).update(total=1, progress=0)  # determinate: no animation while idle
         self._redraw()
 
-    def set_state(self, state: str, detail: str = "") -> None:
-        self.state = state
-        self._redraw(detail)
+    def watch_state(self) -> None:
+        # One redraw after the current message, however many of the reactives it changed.
+        if not self._redraw_due and self.is_mounted:
+            self._redraw_due = True
+            self.call_next(self._redraw)
 
-    def started(self, event: Any) -> None:
+    watch_position = watch_loss = watch_val_loss = watch_speed = watch_placement = watch_state
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+
+    def started(self, event: TrainingStarted) -> None:
         self.epochs = event.epochs
         self.initial_steps = event.initial_epoch * event.steps_per_epoch
         total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
@@ -73,17 +84,15 @@ class TrainingPane(Vertical):
         self.placement = f"{event.strategy}, {replicas}, {event.precision}, {event.device}"
         self.set_state("training")
 
-    def batch(self, event: Any) -> None:
+    def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
         self.position = f"epoch {event.epoch + 1}/{self.epochs}  step {event.step}/{event.steps_per_epoch}"
         self.query_one(ProgressBar).update(progress=event.global_step - self.initial_steps)
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
-        self._redraw()
 
-    def epoch(self, event: Any) -> None:
+    def epoch(self, event: EpochEnded) -> None:
         self.loss, self.val_loss = event.loss, event.val_loss
         self.query_one(LossCurve).add_val(event.global_step, event.val_loss)
-        self._redraw()
 
     def preview(self, epoch: int, text: str) -> None:
         flat = " ".join(text.split())
@@ -100,12 +109,10 @@ class TrainingPane(Vertical):
         else:  # another run (or a new one) is open now: nothing of the previous one stays
             self.loss = self.val_loss = None
             self.position, self.placement = "no epochs yet", ""
-        self._redraw()
 
-    def _redraw(self, detail: str = "") -> None:
+    def _redraw(self) -> None:
+        self._redraw_due = False
         state = Text.assemble((self.state, STATE_STYLES.get(self.state, "")), "  ", self.position)
-        if detail:
-            state.append(f"  {detail}", style="bright_black")
         self.query_one("#state", Static).update(state)
         metrics = Text.assemble(
             ("loss  ", "bright_black"), nats(self.loss), (" nats  ", "bright_black"), bpc(self.loss),
