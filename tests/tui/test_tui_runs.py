@@ -120,7 +120,7 @@ async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_
         await pilot.press("f12")
         await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen))
         form = app.screen
-        form.query_one("#corpus").value = str(tmp_path / "missing.txt")
+        form.query_one("#source").value = str(tmp_path / "missing.txt")
         form.query_one("#epochs").value = "two"
         await pilot.pause()  # the fields' Changed messages land first, as when typing
         form.action_start()
@@ -131,10 +131,10 @@ async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_
         await pilot.pause()
         form.action_start()  # the corpus is checked first: it does not load, so nothing starts
         await wait_for(pilot, lambda: "no such corpus" in str(form.query_one("#problems").render()))
-        assert app.screen is form and form.query_one("#corpus").has_class("-bad")
+        assert app.screen is form and form.query_one("#source").has_class("-bad")
         assert "not loaded" in str(form.query_one("#corpus-preview").render())
         assert not services.trainers
-        form.query_one("#corpus").value = "good.txt"
+        form.query_one("#source").value = "good.txt"
         await pilot.pause()
         form.action_start()
         await wait_for(pilot, lambda: services.trainers and not isinstance(app.screen, NewRunScreen))

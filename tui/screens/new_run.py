@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from chargen_core.config import STANDARDIZE_MODES
 
@@ -63,15 +63,16 @@ def parse_form(values: dict, auto_min: float | None) -> tuple[dict, list[tuple[s
 
 class NewRunScreen(ModalScreen[Any]):
     DEFAULT_CSS = DIALOG_CSS.format(name="NewRunScreen") + """
-    NewRunScreen > VerticalScroll { width: 96%; max-width: 100; height: 90%; border: round $accent;
+    NewRunScreen > VerticalScroll { width: 96%; max-width: 100; height: auto; max-height: 90%; border: round $accent;
                                     padding: 0 1; background: $surface; }
     NewRunScreen Horizontal { height: auto; }
-    NewRunScreen Label { width: 14; padding: 1 1 0 0; }
+    NewRunScreen Select { height: 1; }
+    NewRunScreen Label { width: 15; color: $text-muted; }
     NewRunScreen Input, NewRunScreen Select { width: 1fr; }
-    NewRunScreen Input.-bad { border: tall $error; }
+    NewRunScreen Input.-bad { background: $error 40%; }
     NewRunScreen #corpus-preview { height: auto; max-height: 7; border: round $primary-darken-2; padding: 0 1; }
     NewRunScreen #problems { color: $error; height: auto; }
-    NewRunScreen Button { margin: 1 1 0 0; }
+    NewRunScreen Button { margin: 0 1 0 1; }
     """
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new_run.cancel")]
 
@@ -91,39 +92,41 @@ class NewRunScreen(ModalScreen[Any]):
             yield Static("[b]New run[/b]  (enter in the corpus field checks it)")
             with Horizontal():
                 yield Label("corpus")
-                yield Input(self.corpus_source, placeholder="builtin | nietzsche | file | folder | URL", id="corpus")
-                yield Button("Check", id="check")
+                yield Input(self.corpus_source, placeholder="builtin | nietzsche | file | folder | URL", id="source",
+                            compact=True)
+                yield Button("Check", id="check", compact=True)
             yield CorpusPane(id="corpus-preview")
             with Horizontal():
                 yield Label("standardize")
-                yield Select([(m, m) for m in STANDARDIZE_MODES], value="none", allow_blank=False, id="standardize")
+                yield Select([(m, m) for m in STANDARDIZE_MODES], value="none", allow_blank=False, id="standardize",
+                             compact=True)
             with Horizontal():
                 yield Label("model size")
-                yield Select(sizes, value="default", allow_blank=False, id="size")
+                yield Select(sizes, value="default", allow_blank=False, id="size", compact=True)
             with Horizontal():
                 yield Label("time budget")
-                yield Input(placeholder="seconds (blank: no limit)", id="budget")
+                yield Input(placeholder="seconds (blank: no limit)", id="budget", compact=True)
             with Horizontal():
                 yield Label("epochs")
-                yield Input(placeholder="blank: chargen train's default", id="epochs")
+                yield Input(placeholder="blank: chargen train's default", id="epochs", compact=True)
             with Horizontal():
                 yield Label("fine-tune from")
-                yield Select(runs, prompt="none: a new model", id="init_from")
+                yield Select(runs, prompt="none: a new model", id="init_from", compact=True)
             with Horizontal():
                 yield Label("tensorboard")
-                yield Switch(False, id="tensorboard")
+                yield Checkbox("write TensorBoard logs under the run's logs/", id="tensorboard", compact=True)
             yield Static("", id="problems")
             with Horizontal():
-                yield Button("Start training", id="start", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Start training", id="start", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#corpus-preview", CorpusPane).show_source(self.corpus_source, "press Check (or enter)")
-        self.query_one("#corpus", Input).focus()
+        self.query_one("#source", Input).focus()
 
     # --- corpus check (a worker thread, like the corpus pane's own loading) -------------------------------
     def _key(self) -> tuple[str, str]:
-        return self.query_one("#corpus", Input).value.strip(), str(self.query_one("#standardize", Select).value)
+        return self.query_one("#source", Input).value.strip(), str(self.query_one("#standardize", Select).value)
 
     def check_corpus(self) -> None:
         source, standardize = key = self._key()
@@ -147,7 +150,7 @@ class NewRunScreen(ModalScreen[Any]):
             self.checking = None
         if key != self._key():  # the field changed meanwhile: that answer is stale
             return
-        pane, field = self.query_one("#corpus-preview", CorpusPane), self.query_one("#corpus", Input)
+        pane, field = self.query_one("#corpus-preview", CorpusPane), self.query_one("#source", Input)
         if error:
             self.checked, self.start_when_checked = None, False
             pane.show_source(key[0], f"not loaded: {error}")
@@ -163,7 +166,7 @@ class NewRunScreen(ModalScreen[Any]):
             self.call_later(self.action_start)  # on the screen's own message loop (dismiss needs it)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "corpus":
+        if event.input.id == "source":
             self.check_corpus()
         else:
             self.action_start()
@@ -185,14 +188,14 @@ class NewRunScreen(ModalScreen[Any]):
 
     def form_values(self) -> dict:
         init_from = self.query_one("#init_from", Select).value
-        return {"corpus": self.query_one("#corpus", Input).value, "epochs": self.query_one("#epochs", Input).value,
+        return {"corpus": self.query_one("#source", Input).value, "epochs": self.query_one("#epochs", Input).value,
                 "budget": self.query_one("#budget", Input).value, "size": self.query_one("#size", Select).value,
                 "init_from": init_from if isinstance(init_from, str) else None}  # blank: a new model
 
     def action_start(self) -> None:
         values, problems = parse_form(self.form_values(), self.auto_min)
-        for field in ("corpus", "epochs", "budget"):
-            self.query_one(f"#{field}", Input).set_class(any(f == field for f, _ in problems), "-bad")
+        for field, widget in (("corpus", "#source"), ("epochs", "#epochs"), ("budget", "#budget")):
+            self.query_one(widget, Input).set_class(any(f == field for f, _ in problems), "-bad")
         if problems:
             self.show_problems([text for _, text in problems])
             return
@@ -203,5 +206,5 @@ class NewRunScreen(ModalScreen[Any]):
         self.dismiss(NewRunSpec(
             corpus=self.checked[2], size=values["size"], epochs=values["epochs"], time_budget=values["budget"],
             init_from=Path(values["init_from"]) if values["init_from"] else None,
-            tensorboard=self.query_one("#tensorboard", Switch).value,
+            tensorboard=self.query_one("#tensorboard", Checkbox).value,
         ))
