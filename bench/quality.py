@@ -31,8 +31,10 @@ CASES = {
     "auto": ([], "seed"),
     "raw": ([], "none"),
     "default": (["--size", "default"], "seed"),  # the fixed 1 x 256 defaults, for comparison
+    "auto-d2": (["--dropout", "0.2"], "seed"),  # --size auto with dropout forced to 0.2 (an experiment)
+    "auto-decay50": (["--decay-fraction", "0.5"], "seed"),  # --size auto, half the steps decaying (experiment)
 }
-TARGETS = {("auto", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("default", 150): 1.35}
+TARGETS = {("auto", 150): 1.30, ("auto-d2", 150): 1.30, ("auto-decay50", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("default", 150): 1.35}
 
 
 def chargen(*argv: str) -> tuple[dict, str]:

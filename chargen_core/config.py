@@ -68,6 +68,7 @@ class TrainConfig:
     learning_rate: float = 1e-2  # peak learning rate (measured with bench/quality.py; see bench/README.md)
     schedule: str = "wsd"  # "wsd": warm-up, hold the peak, decay at the end; "cosine"; "constant"
     warmup_steps: int = 50  # linear warm-up steps before the peak rate
+    decay_fraction: float = 0.25  # "wsd": share of the planned steps spent decaying from the peak
     clipnorm: float = 1.0  # global gradient-norm clipping
     val_fraction: float = 0.1  # contiguous tail of the text held out for validation
     seed: int | None = None  # seeds Python, NumPy and TF for reproducible runs
@@ -90,6 +91,8 @@ class TrainConfig:
             raise SettingsError(f"--learning-rate must be positive, got {self.learning_rate}")
         if not 0.0 < self.val_fraction < 0.5:
             raise SettingsError(f"--val-fraction must be in (0, 0.5), got {self.val_fraction}")
+        if not 0.0 < self.decay_fraction <= 1.0:
+            raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:
             raise SettingsError(f"--time-budget must be positive seconds, got {self.time_budget}")
         if self.checkpoint_every < 0:

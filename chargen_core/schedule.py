@@ -20,8 +20,10 @@ REPLAN_EVERY = 25  # steps between re-estimates of the planned steps under a tim
 
 
 class Schedule:
-    def __init__(self, peak: float, *, kind: str = "cosine", warmup_steps: int = 0, planned_steps: int = 1):
+    def __init__(self, peak: float, *, kind: str = "cosine", warmup_steps: int = 0, planned_steps: int = 1,
+                 decay_fraction: float = DECAY_FRACTION):
         self.peak, self.kind, self.warmup = float(peak), kind, int(warmup_steps)
+        self.decay_fraction = float(decay_fraction)
         self.planned_steps = max(1, int(planned_steps))
 
     def rate(self, step: int) -> float:
@@ -32,7 +34,7 @@ class Schedule:
             return self.peak * (step + 1) / warmup
         decay_from = warmup
         if self.kind == "wsd":
-            decay_from = max(warmup, int(self.planned_steps * (1 - DECAY_FRACTION)))
+            decay_from = max(warmup, int(self.planned_steps * (1 - self.decay_fraction)))
             if step < decay_from:
                 return self.peak
         progress = min(1.0, (step - decay_from) / max(1, self.planned_steps - decay_from))

@@ -149,7 +149,8 @@ class Trainer:
                                 f"{model_config.seq_len} characters")
         self.state.session_start_step = self.state.global_step
         self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
-                                 warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps)
+                                 warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps,
+                                 decay_fraction=train_config.decay_fraction)
 
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""

@@ -172,6 +172,8 @@ def test_schedules():
     wsd = Schedule(1.0, kind="wsd", warmup_steps=10, planned_steps=100)
     assert wsd.rate(0) == pytest.approx(0.1) and wsd.rate(9) == pytest.approx(1.0)
     assert wsd.rate(50) == 1.0 and wsd.rate(100) == pytest.approx(FLOOR)
+    half = Schedule(1.0, kind="wsd", warmup_steps=10, planned_steps=100, decay_fraction=0.5)
+    assert half.rate(50) == 1.0 and half.rate(60) < 1.0 and wsd.rate(60) == 1.0
     cosine = Schedule(1.0, kind="cosine", warmup_steps=10, planned_steps=100)
     rates = [cosine.rate(s) for s in range(10, 101)]
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(FLOOR)
