@@ -15,6 +15,17 @@ PATCHED_KERAS_NAMES = (("keras.Model", "_maybe_symbolic_build"),
                        ("keras.src.backend.tensorflow.trainer", "_collective_all_reduce_multi_worker"))
 
 
+def declared_keras() -> str:
+    """The keras requirement chargen is installed with (its tested range), e.g. 'keras<4,>=3.15'."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        found = [r.split(";")[0].replace(" ", "") for r in requires("chargen") or () if r.startswith("keras")]
+    except PackageNotFoundError:
+        found = []
+    return found[0] if found else "keras 3"
+
+
 def check_keras_internals() -> None:
     """Fail with one line, before any worker connects, when this Keras lacks a name the workarounds patch."""
     import importlib
@@ -31,7 +42,7 @@ def check_keras_internals() -> None:
             missing.append(f"{owner}.{name}")
     if missing:
         raise SettingsError(f"multi-worker training patches Keras internals this Keras {keras.__version__} lacks "
-                            f"({', '.join(missing)}); install the keras version pyproject.toml names")
+                            f"({', '.join(missing)}); install {declared_keras()}")
 
 
 def writes_run_dir(train_config: TrainConfig) -> bool:
