@@ -201,6 +201,8 @@ class RunDir:
         last = [self.last_path, *list_checkpoints(self.path)]
         steps = {p: (read_step(p), p != self.last_path) for p in last}
         last.sort(key=lambda p: steps[p], reverse=True)  # newest step first; checkpoints win ties
+        if which == "last" and not any(p.exists() or manifest_path(p).exists() for p in last):
+            return [self.best_path]  # weights only: the installed bundled model ships best.keras alone
         return [self.best_path, *last] if which == "best" else last
 
     def load_checkpoint(self, which: str = "last", *, compile: bool = False):

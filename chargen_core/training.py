@@ -120,6 +120,8 @@ class Trainer:
                 compile_model(self.model, model_config, train_config, self._info.precision)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
+                if getattr(self.model, "optimizer", None) is None:  # saved without one (weights only): a fresh one
+                    compile_model(self.model, model_config, train_config, self._info.precision)
                 self._restore_counters(_resume, manifest)
         if multiworker:
             if _resume is not None and not self._fresh:
@@ -170,6 +172,8 @@ class Trainer:
     def _load_into_model(self, run: RunDir) -> None:
         """Copy the newest good checkpoint (loaded outside the strategy: no collectives) into self.model."""
         loaded, manifest, _ = run.load_checkpoint("last", compile=True)
+        if getattr(loaded, "optimizer", None) is None:  # saved without one (weights only): a fresh one
+            compile_model(loaded, self.model_config, self.train_config, self._info.precision)
         if not loaded.optimizer.built:
             loaded.optimizer.build(loaded.trainable_variables)
         source, target = self._variables(loaded), self._variables(self.model)

@@ -193,3 +193,33 @@ def test_run_in_a_worker_thread_stops_on_request(corpus, tmp_path):
     assert not worker.is_alive() and result["finished"].reason == "stopped"
     assert len(weights) == len(trainer.model.get_weights())
     assert events.of(CheckpointSaved)[-1].kind in ("stop", "epoch")
+
+
+def test_a_weights_only_run_resumes_with_a_fresh_optimizer(corpus, tmp_path):
+    """The installed bundled model ships best.keras saved without optimizer state and no model.keras."""
+    import shutil
+
+    import keras
+
+    from chargen_core import layers  # noqa: F401
+    from chargen_core.checkpoints import read_manifest, save_model
+
+    run_path = tmp_path / "run"
+    Trainer(corpus, run_path, MODEL, train_config(epochs=1, preview_length=0)).run()
+    best = run_path / "best.keras"
+    manifest = read_manifest(best)
+    weights_only = keras.models.load_model(best, compile=False)
+    save_model(weights_only, best, epochs_done=manifest.epochs_done, global_step=manifest.global_step,
+               kind="best", val_loss=manifest.val_loss)
+    for name in ("model.keras", "model.json", "checkpoints"):
+        target = run_path / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    model, _, path = RunDir.open(run_path).load_checkpoint("last")
+    assert path == best and np.allclose(model.get_weights()[0], weights_only.get_weights()[0])
+    resumed = Trainer.resume(run_path, epochs=2)
+    assert resumed.model.optimizer is not None
+    finished = resumed.run()
+    assert finished.reason == "completed" and finished.epochs == 2 and math.isfinite(finished.val_loss)
