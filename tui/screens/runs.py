@@ -18,14 +18,14 @@ NEW = "new"  # what the screen returns when the user asks for a new run instead
 
 
 def _when(seconds: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds > 0 else "?"
+    return time.strftime("%m-%d %H:%M", time.localtime(seconds)) if seconds > 0 else "?"
 
 
 class RunsScreen(ModalScreen[Any]):
     """Returns the chosen run's Path, NEW, or None (closed)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="RunsScreen") + """
-    RunsScreen > Vertical { width: 96%; height: 90%; }
+    RunsScreen > Vertical { width: 98%; max-width: 98%; height: 90%; }
     RunsScreen DataTable { height: 1fr; }
     RunsScreen #runs-help { color: $text-muted; }
     """
@@ -47,14 +47,16 @@ class RunsScreen(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("name", "corpus", "model", "epochs", "best val", "state", "updated")
+        # Most telling first: at 80 columns the last ones scroll into view with the arrow keys.
+        table.add_columns("name", "epochs", "val", "state", "model", "corpus", "updated")
         for run in self.runs:
             name = f"{run.name} (bundled)" if run.bundled else run.name
             if self.current is not None and Path(run.path) == Path(self.current):
                 name = f"▸ {name}"
-            corpus = run.corpus if len(run.corpus) <= 28 else "…" + run.corpus[-27:]
+            corpus = run.corpus if len(run.corpus) <= 20 else "…" + run.corpus[-19:]
             best = "—" if run.best_val is None else f"{run.best_val:.3f}"
-            table.add_row(name, corpus, run.model, str(run.epochs), best, run.state, _when(run.updated), key=run.path)
+            model = run.model.split(",")[0]  # "1×LSTM 256": the embedding width would not fit at 80 columns
+            table.add_row(name, str(run.epochs), best, run.state, model, corpus, _when(run.updated), key=run.path)
         if self.problem:
             self.notify(self.problem, severity="error", timeout=8)
         elif not self.runs:
