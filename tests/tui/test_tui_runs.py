@@ -153,3 +153,26 @@ def test_parse_form_rules():
     assert problems[0][0] == "size"
     _, problems = parse_form({"corpus": " ", "epochs": "-1", "budget": "abc"}, 60.0)
     assert {field for field, _ in problems} == {"corpus", "epochs", "budget"}
+
+
+async def test_a_run_opened_during_start_up_wins_over_the_bundled_one(make_app):
+    import threading
+
+    services = FakeServices()
+    gate = threading.Event()
+    slow_open = services.open_run
+
+    def open_run(path):
+        if str(path) == "/fake/default":
+            gate.wait(5)  # the start-up open is slow
+        return slow_open(path)
+
+    services.open_run = open_run
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.main_screen is not None)
+        await open_from_runs_screen(pilot, downs=1)  # beta, while the bundled model is still loading
+        await wait_for(pilot, lambda: app.main_screen.model_name == "beta")
+        gate.set()
+        await pilot.pause(0.3)
+        assert app.main_screen.model_name == "beta" and app.main_screen.live.ready

@@ -132,7 +132,7 @@ class MainScreen(Actions, RunActions, Screen):
         except Exception as exc:
             self.post_message(msg.DeviceKnown(f"? ({one_line(exc)})"))
 
-    def _open(self, path: Path | None = None) -> None:
+    def _open(self, path: Path | None = None, serial: int = 0) -> None:
         services, path, info = self.app.services, path or self.app.run_path, None
         try:
             path = path or services.default_run()
@@ -141,6 +141,8 @@ class MainScreen(Actions, RunActions, Screen):
                                              "press F2 to train a model on the corpus"))
             else:
                 info, generator = services.open_run(path)
+                if serial != self.open_serial:  # the user opened another run meanwhile: that one wins
+                    return
                 self.live.replace(generator)
                 self.post_message(msg.RunOpened(info, generator))
         except Exception as exc:

@@ -13,6 +13,7 @@ class RunActions:
     """Mixed into MainScreen next to Actions; reachable by key and from the command palette."""
 
     pending_switch: Any = None  # ("open", path) or ("new", spec), waiting for training to stop
+    open_serial = 0  # bumped by every open: a slower, older open (e.g. the one at start-up) is dropped
 
     # --- the runs screen --------------------------------------------------------------------------------------
     def action_runs(self) -> None:
@@ -90,7 +91,9 @@ class RunActions:
         self.corpus_failed = None
         self.set_state("loading")
         self.notify(f"opening {path.name}…")
-        self.run_worker(lambda: self._open(path), thread=True, exit_on_error=False, group="open-run")
+        self.open_serial += 1
+        serial = self.open_serial
+        self.run_worker(lambda: self._open(path, serial), thread=True, exit_on_error=False, group="open-run")
 
     def start_new_run(self, spec: Any) -> None:
         self.app.corpus_source = spec.corpus.source
