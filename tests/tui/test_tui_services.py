@@ -68,3 +68,13 @@ def test_the_app_refuses_a_runs_home_that_is_a_file(chargen_home, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a file" in err
+
+
+def test_auto_size_from_the_form_probes_and_fits_the_budget(tmp_path, tiny_corpus_file):
+    corpus = load_corpus(str(tiny_corpus_file))
+    trainer = Services().new_trainer(corpus, tmp_path / "auto", None,
+                                     spec=NewRunSpec(corpus, size="auto", time_budget=600.0))
+    # the probe's seconds come out of the budget, and the chosen size replaces the defaults' batch
+    assert 300.0 < trainer.train_config.time_budget < 600.0
+    assert trainer.train_config.batch_size != TrainConfig().batch_size or trainer.model_config != ModelConfig()
+    trainer.release()
