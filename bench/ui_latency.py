@@ -24,6 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tui")]
 from chargen_core.config import ModelConfig, TrainConfig  # noqa: E402
 from tui.app import ChargenApp  # noqa: E402
 from tui.services import Services  # noqa: E402
+from tui.session import SPEEDS  # noqa: E402
 from tui.widgets.status_line import StatusLine  # noqa: E402
 from tui_fakes import FakeGenerator  # noqa: E402
 
@@ -97,6 +98,45 @@ async def keypress_latency(app, frames: list[float], presses: int) -> list[float
     return out
 
 
+async def steering_latency(app, presses: int) -> list[float]:
+    """Send ↑/↓ while a generation streams; time until the first character sampled with the new temperature
+    reaches the app's stream buffer (the stream reads the live settings before every character)."""
+    from textual import events
+
+    screen, out, marks = app.main_screen, [], []
+    put = screen.buffer.put
+
+    def recording(char, prob, token, cancelled=lambda: False, mark=None):
+        if mark is not None:
+            marks.append((time.perf_counter(), mark))
+        return put(char, prob, token, cancelled, mark)
+
+    screen.buffer.put = recording
+    try:
+        for i in range(presses):
+            key, before = ("up" if i % 2 == 0 else "down"), screen.settings.temperature
+            expected = round(before + (0.1 if key == "up" else -0.1), 2)
+            start = time.perf_counter()
+            app._driver.send_message(events.Key(key, None))
+            while True:
+                hit = next((t for t, m in marks if t >= start and m.temperature == expected), None)
+                if hit is not None:
+                    break
+                if time.perf_counter() - start > 10:
+                    raise SystemExit("no character was sampled with the new setting within 10 s")
+                await asyncio.sleep(0.0005)
+            out.append((hit - start) * 1000)
+            await asyncio.sleep(0.1)
+    finally:
+        screen.buffer.put = put
+    return out
+
+
+def set_speed(screen, speed: int) -> None:
+    screen.speed_index = SPEEDS.index(speed)
+    screen.set_lookahead()
+
+
 def report(label: str, ms: list[float]) -> None:
     print(f"{label:<44} n={len(ms):<4} p50={statistics.median(ms):6.1f} ms  p95={pct(ms, 0.95):6.1f} ms  "
           f"max={max(ms):6.1f} ms")
@@ -120,10 +160,21 @@ async def run(args) -> None:
         frames = count_frames(app)
         report("keypress → screen updated (training)", await keypress_latency(app, frames, args.presses))
 
+        set_speed(screen, 0)  # the hardest case for the UI: the stream runs as fast as the model writes
         screen.settings = screen.settings.__class__(length=20_000)  # the stream outlasts the measurement
         screen.generate("The ")
         await wait(pilot, lambda: screen.gen.busy)
         report("keypress → screen updated (training+stream)", await keypress_latency(app, frames, args.presses))
+        screen.action_stop_generation()
+        for speed in (SPEEDS[0], 0):  # the default typing speed, then as fast as the model writes
+            set_speed(screen, speed)
+            screen.settings = screen.settings.__class__(length=None)  # until Esc
+            screen.generate("The ")
+            await wait(pilot, lambda: screen.gen.busy)
+            label = f"{speed} ch/s" if speed else "max speed"
+            report(f"keypress → first char sampled with it ({label})", await steering_latency(app, args.presses))
+            screen.action_stop_generation()
+        set_speed(screen, SPEEDS[0])
         screen.settings = screen.settings.__class__(length=600)
         screen.generate("The meaning of ")
         await asyncio.sleep(3.0)
@@ -136,6 +187,7 @@ async def run(args) -> None:
 
         # 1,000,000 chars through the stream buffer and the view, from a fast fake generator.
         screen.live.replace(FakeGenerator())
+        set_speed(screen, 0)
         screen.settings = screen.settings.__class__(length=args.stream_chars)
         screen.view.clear()
         base, appends0, drawn0, start = rss_mb(), screen.view.frames, len(frames), time.perf_counter()

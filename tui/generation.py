@@ -15,6 +15,7 @@ COMPARE_LENGTH = 120  # characters per setting in compare mode: 12 settings must
 # Sampling is CPU-bound Python that holds the GIL; resting briefly every few ms leaves the UI thread whole
 # windows to handle keys and draw in, instead of fighting for the GIL at every event-loop step.
 WORK_SLICE, REST = 0.004, 0.001
+THROTTLED = 1_000  # a stream buffer this small means a typing speed holds the sampler back
 
 
 class GenerationControl:
@@ -34,8 +35,12 @@ class GenerationControl:
         self.stream: Any = None  # the core Stream of the last generation (None before the first)
 
     def quiet(self, seconds: float = 0.1) -> None:
-        """A key arrived: sampling rests briefly so the UI thread has the GIL to itself while it answers."""
-        self.quiet_until = time.perf_counter() + seconds
+        """A key arrived: sampling rests briefly so the UI thread has the GIL to itself while it answers.
+
+        Only when the stream runs free: at a typing speed the sampler is held a few frames ahead of the
+        screen, so it cannot crowd the UI thread, and resting would only delay the key's own effect."""
+        if self.buffer.max_pending > THROTTLED:
+            self.quiet_until = time.perf_counter() + seconds
 
     @property
     def busy(self) -> bool:

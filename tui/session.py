@@ -72,10 +72,13 @@ class GenSettings:
         return dataclasses.replace(self, seed=None if self.seed is not None else seed)
 
     def describe(self) -> str:
-        stop = STOP_NAMES.get(self.stop) or " ".join(repr(s) for s in self.stop)
-        length = "until Esc" if self.length is None else str(self.length)
-        seed = "random" if self.seed is None else self.seed
-        return f"{self.sampling.describe()}  len={length}  seed={seed}  stop={stop}"
+        """For the status line (80 columns): the seed and stop strings only when set."""
+        parts = [self.sampling.describe(), f"len={'until Esc' if self.length is None else self.length}"]
+        if self.seed is not None:
+            parts.append(f"seed={self.seed}")
+        if self.stop:
+            parts.append(f"stop={STOP_NAMES.get(self.stop) or ' '.join(repr(s) for s in self.stop)}")
+        return "  ".join(parts)
 
 
 @dataclass

@@ -98,3 +98,21 @@ async def test_training_pane_redraws_when_its_reactives_change():
         assert "paused" in str(pane.query_one("#state", Static).render())
         assert "epoch 3/9" in str(pane.query_one("#state", Static).render())
         assert "1.234" in str(pane.query_one("#metrics", Static).render())
+
+
+async def test_output_view_multiline_prompt_markers_and_dropped_notes():
+    from tui.widgets.output_view import MARK
+
+    view = OutputView()
+    async with Host(view).run_test(size=(40, 10)) as pilot:
+        view.begin_prompt("ab\ncd", "greedy")
+        view.append("hello", [0.9] * 5, marks=[2])
+        view.note("— 5 chars")
+        await pilot.pause()
+        assert [line for line in rows(view) if line][:3] == ["› ab", "  cd  (greedy)", "hello"]
+        assert view._paras[-2].text == "— 5 chars" and view.marks == 1
+        assert view._paras[2].styles[2] == MARK and view.text.count("hello") == 1  # a style, no extra text
+        view.drop_trailing_notes()
+        view.append(" world")
+        await pilot.pause()
+        assert view._paras[-1].text == "hello world" and "— 5 chars" not in view.text

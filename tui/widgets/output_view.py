@@ -128,9 +128,12 @@ class OutputView(ScrollView, can_focus=True):
         elif self._paras[-1].text:
             self._new_paragraph(Paragraph())
         self._notes_from = None
-        header = Paragraph(f"› {_clean(prompt)}", PROMPT)
-        header.extend(f"  ({settings})", bytes([INFO]) * (len(settings) + 4))
-        self._new_paragraph(header)
+        lines = _clean(prompt).split("\n")  # a multi-line prompt: one paragraph per line
+        for i, line in enumerate(lines):
+            header = Paragraph(f"{'›' if i == 0 else ' '} {line}", PROMPT)
+            if i == len(lines) - 1:
+                header.extend(f"  ({settings})", bytes([INFO]) * (len(settings) + 4))
+            self._new_paragraph(header)
         self._new_paragraph(Paragraph())
         self._changed(True)
 
