@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,7 @@ class ChargenApp(App):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and event.key == "escape":
-            self.last_escape = time.monotonic()  # the prompt drops the "^" a fast Esc Esc can turn into
+            self.last_escape = event.time  # the prompt drops the "^" a fast Esc Esc can turn into
         if isinstance(event, events.Key) and self.main_screen is not None:
             self.main_screen.gen.quiet()  # answer keys first; the stream resumes a tenth of a second later
         await super().on_event(event)

@@ -106,19 +106,22 @@ class GenerationControl:
         """Move characters into the buffer, marking each one whose settings differ from the one before."""
         count, last = 0, None
         rest_at = time.perf_counter() + WORK_SLICE
+        cancelled = lambda: worker.is_cancelled  # noqa: E731
         try:
-            for item in items:
-                now = time.perf_counter()
+            while self.buffer.wait_room(token, cancelled):
+                now = time.perf_counter()  # rest before sampling, so the char uses the freshest settings
                 if now >= rest_at or now < self.quiet_until:
                     time.sleep(REST)
                     while time.perf_counter() < self.quiet_until and not worker.is_cancelled:
                         time.sleep(REST)
                     rest_at = time.perf_counter() + WORK_SLICE
+                item = next(items, None)
+                if item is None or worker.is_cancelled:
+                    break
                 settings = getattr(item, "settings", None)
                 mark = settings if settings is not last else None
                 last = settings
-                if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token,
-                                                              lambda: worker.is_cancelled, mark):
+                if worker.is_cancelled or not self.buffer.put(item.char, item.prob, token, cancelled, mark):
                     break
                 count += 1
         finally:

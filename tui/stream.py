@@ -49,6 +49,18 @@ class StreamBuffer:
             self._probs.append(prob)
         return True
 
+    def wait_room(self, token: int, cancelled: Callable[[], bool] = lambda: False) -> bool:
+        """Block until a character of generation `token` would fit; False when superseded or cancelled.
+
+        The sampler waits here before sampling, not after: its next character then uses the settings of the
+        moment the screen has room for it, not those of a frame ago."""
+        with self._cond:
+            while len(self._chars) >= self.max_pending and token == self.token:
+                if cancelled():
+                    return False
+                self._cond.wait(0.05)
+            return token == self.token
+
     def take(self, limit: int | None = None) -> tuple[str, list[float], list[tuple[int, object]]]:
         """Everything pending, or the first `limit` characters: (text, probs, marks at offsets in text)."""
         with self._cond:

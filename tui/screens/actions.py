@@ -116,6 +116,8 @@ class Actions:
             self.notify(notice, severity="warning")
         self.settings = dataclasses.replace(settings, sampling=sampling)
         self.handle.set(sampling, self.settings.stop)  # self.settings is a reactive: the status line follows
+        # Once the screen shows the change, sampling may resume (with it) instead of resting out its 0.1 s.
+        self.call_after_refresh(self.gen.quiet, 0.0)
 
     def action_strategy_next(self) -> None:
         self.apply_settings(self.settings.next_strategy())

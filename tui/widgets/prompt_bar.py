@@ -1,7 +1,6 @@
 """The prompt: multi-line (a key for a new line, Enter sends), pasted text kept whole, earlier prompts recalled."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from textual import events
@@ -46,7 +45,8 @@ class PromptArea(TextArea):
             self.remember(self.text)
             self.clear()
             return
-        if event.character == "^" and time.monotonic() - getattr(self.app, "last_escape", 0.0) < ESCAPE_ARTEFACT_S:
+        # Event times are taken when the terminal's bytes are parsed, so a slow UI thread does not widen the gap.
+        if event.character == "^" and event.time - getattr(self.app, "last_escape", -1.0) < ESCAPE_ARTEFACT_S:
             event.stop()
             event.prevent_default()
 
