@@ -79,6 +79,7 @@ class RunActions:
     def _switch(self, target: tuple[str, Any]) -> None:
         kind, value = target
         self.gen.stop()
+        self.gen.stream = None  # continue and candidates must not run on the previous run's model
         if kind == "open":
             self.open_run(value)
         else:
