@@ -54,6 +54,8 @@ class StreamBuffer:
 
         The sampler waits here before sampling, not after: its next character then uses the settings of the
         moment the screen has room for it, not those of a frame ago."""
+        if len(self._chars) < self.max_pending and token == self.token:
+            return True  # room: no lock needed just to look (a stale answer only means put() waits)
         with self._cond:
             while len(self._chars) >= self.max_pending and token == self.token:
                 if cancelled():
