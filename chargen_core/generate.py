@@ -213,7 +213,7 @@ class Stream:
                 stops = self.live.stop
             keep = max(map(len, stops), default=0)
             settings, notices = settings.clamp(self.vocab.size)
-            self.notices += notices
+            self.notices = (self.notices + notices)[-20:]  # bounded: a stream may run until stopped
             chars = make_sampler(settings).run(cursor, self.live, version)
             try:
                 for char in chars:
