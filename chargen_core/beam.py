@@ -96,15 +96,27 @@ class BeamSearch:
             count += 1
         return self._take(int(live[0]), count) if count else []
 
+    def commit_oldest(self) -> None:
+        """Drop the hypotheses that disagree with the best one on the oldest undecided id, so agreed() emits
+        it: bounds how far the search runs ahead of the text (and its memory) when beams keep disagreeing."""
+        best = self.best_row()
+        self.scores = np.where(self._ids[:, 0] == self._ids[best, 0], self.scores, -np.inf)
+
     def finish(self) -> list[BeamToken]:
         """The rest of the best hypothesis, after the last step."""
         return self._take(self.best_row(), self.steps - self.emitted)
 
 
+# A streaming beam never holds more than this many undecided chars: the text keeps coming, a key pressed
+# mid-stream takes effect within this many chars, and a stream "until Esc" stays bounded in memory.
+MAX_DELAY = 16
+
+
 class BeamSampler(Sampler):
     """Beam search as a sampler: it overrides the loop, stepping `beams` rows of the stream's state at once.
 
-    Agreed characters stream as soon as every live beam shares them. In and out of a running stream: it
+    Agreed characters stream as soon as every live beam shares them; beams that disagree for more than
+    MAX_DELAY chars give way to the best one's oldest choice. In and out of a running stream: it
     starts from the stream's current state (all rows copies of it); when the live settings change (or the
     length is reached) it commits the best hypothesis so far — its undecided characters are emitted — and
     hands that row's state back, so the next strategy continues from the text the user sees.
@@ -133,6 +145,8 @@ class BeamSampler(Sampler):
                     history.reorder(parents)
                     history.push(ids)
                 logits = state.step(ids).copy()
+                if search.steps - search.emitted > MAX_DELAY:
+                    search.commit_oldest()
                 for token in search.agreed():
                     since.append(token.id)
                     yield cursor.record(token.id, probs_at.pop(token.step)[token.row], self.settings)

@@ -106,3 +106,17 @@ def test_length_normaliser():
     for _ in range(7):
         search.advance(np.log(np.array([[0.5, 0.5]])))
     assert search.score() == pytest.approx(7 * np.log(0.5) / 2.0)
+
+
+def test_commit_oldest_bounds_how_far_beams_run_ahead():
+    rng = np.random.default_rng(0)
+    search = BeamSearch(3)
+    emitted = []
+    for _ in range(60):
+        search.advance(np.log(rng.dirichlet(np.full(6, 0.5), size=3)))  # flat-ish rows: beams keep disagreeing
+        if search.steps - search.emitted > 4:
+            search.commit_oldest()
+        emitted += [t.id for t in search.agreed()]
+        assert search.steps - search.emitted <= 4
+    emitted += [t.id for t in search.finish()]
+    assert len(emitted) == 60
