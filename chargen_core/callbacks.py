@@ -160,6 +160,7 @@ class TrainingCallback(keras.callbacks.Callback):
         self.steps_per_epoch, self.targets_per_step = steps_per_epoch, targets_per_step
         self.checkpoint_every, self.time_budget, self.preview = checkpoint_every, time_budget, preview
         self.agree = agree  # multi-worker: (budget_spent, stop_requested) -> the same answer on every worker
+        self.batches_done = 0  # batches of the current epoch trained before this fit() (an exact resume)
         self._recent: deque = deque(maxlen=20)  # (seconds, targets) of recent batches, for chars/s
         self._batch_start = self._epoch_start = 0.0
 
@@ -185,7 +186,8 @@ class TrainingCallback(keras.callbacks.Callback):
 
     # --- fit hooks ----------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        self.state.started = time.perf_counter()
+        if not self.state.started:  # a resumed run may call fit() twice (rest of an epoch, then whole ones)
+            self.state.started = time.perf_counter()
         self.control.set_active(True, self.model)
 
     def on_train_end(self, logs=None):
@@ -198,6 +200,7 @@ class TrainingCallback(keras.callbacks.Callback):
         self._batch_start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
+        batch += self.batches_done
         seconds = time.perf_counter() - self._batch_start
         state = self.state
         loss = float((logs or {}).get("loss", float("nan")))
@@ -230,6 +233,7 @@ class TrainingCallback(keras.callbacks.Callback):
             self.model.stop_evaluating = True  # stopping: skip the rest of validation
 
     def on_epoch_end(self, epoch, logs=None):
+        self.batches_done = 0
         state = self.state
         if state.reason is not None:
             return  # a partial epoch: no history row, no epoch checkpoint (resume redoes it)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -25,6 +26,8 @@ class DataSplits:
     train_targets_per_epoch: int  # characters predicted per epoch (what targets/s counts)
     val_chars: int  # characters in the validation tail
     carry_rows: int | None = None  # streams per batch when the state is carried between batches (else None)
+    # The same training batches from optimizer step n on (n batches skipped): an exact resume.
+    train_from: Callable[[int], tf.data.Dataset] | None = None
 
 
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -70,10 +73,11 @@ def stream_layout(n_ids: int, seq_len: int, batch_size: int) -> tuple[int, int, 
 
 
 def stream_dataset(ids: np.ndarray, seq_len: int, batch_size: int, *, steps: int | None = None,
-                   seed: int | None = None) -> tf.data.Dataset:
+                   seed: int | None = None, start: int = 0) -> tf.data.Dataset:
     """Batches for truncated BPTT, forever: the text is cut into parallel streams, row i of each batch is the next
     seq_len characters of stream i. Every epoch is `steps` batches from its own random offset, so the model
-    reads the text with the batch edges in new places each time."""
+    reads the text with the batch edges in new places each time. start: begin at that batch of the sequence
+    (epoch start // steps, same offset, same stream positions) without producing the ones before it."""
     streams, length, slack, max_steps = stream_layout(len(ids), seq_len, batch_size)
     if max_steps < 1:
         raise CorpusError(f"text of {len(ids)} characters is shorter than one sequence of {seq_len + 1}")
@@ -81,6 +85,7 @@ def stream_dataset(ids: np.ndarray, seq_len: int, batch_size: int, *, steps: int
     grid = tf.constant(np.asarray(ids[: streams * length], dtype=np.int32).reshape(streams, length))
     seed = int(np.random.default_rng(seed).integers(2**31))
     shape = [streams, seq_len]
+    first_epoch, first_batch = divmod(start, steps)
 
     def one_epoch(epoch):
         offset = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), epoch]),
@@ -91,9 +96,10 @@ def stream_dataset(ids: np.ndarray, seq_len: int, batch_size: int, *, steps: int
             x = tf.ensure_shape(grid[:, start:start + seq_len], shape)
             return x, tf.ensure_shape(grid[:, start + 1:start + 1 + seq_len], shape)
 
-        return tf.data.Dataset.range(steps).map(batch)
+        skip = tf.where(epoch == first_epoch, tf.constant(first_batch, tf.int64), tf.constant(0, tf.int64))
+        return tf.data.Dataset.range(skip, steps).map(batch)
 
-    return tf.data.Dataset.range(2**62).flat_map(one_epoch)
+    return tf.data.Dataset.range(first_epoch, 2**62).flat_map(one_epoch)
 
 
 def context_pieces(ids: np.ndarray, length: int = EVAL_CONTEXT) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -157,23 +163,26 @@ def window_dataset(
 
 
 def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfig, *,
-                  carry: bool = False, replicas: int = 1) -> DataSplits:
+                  carry: bool = False, replicas: int = 1, data_seed: int | None = None) -> DataSplits:
     """Train/validation datasets for an architecture, with the step counts fit() needs.
 
     carry: the lstm model carries its state between batches (stream batches); otherwise it trains on shuffled
     independent sequences. Either way the lstm model is validated with EVAL_CONTEXT characters of context.
+    data_seed: fixes the order of the batches (default: train_cfg.seed); a resumed run passes its own so
+    train_from(step) continues the very sequence it stopped in.
     """
     train_ids, val_ids = split_ids(ids, train_cfg.val_fraction)
     batch = train_cfg.batch_size
+    seed = train_cfg.seed if data_seed is None else data_seed
     if model_cfg.arch == "seed":
         n_train, n_val = count_windows(len(train_ids)), count_windows(len(val_ids))
-        build = lambda part, shuffle: window_dataset(part, batch, shuffle=shuffle, seed=train_cfg.seed)
+        build = lambda part, shuffle: window_dataset(part, batch, shuffle=shuffle, seed=seed)
         targets_per_example = 1
         need = SEED_WINDOW + 1
     else:
         seq = model_cfg.seq_len
         n_train, n_val = count_sequences(len(train_ids), seq), count_sequences(len(val_ids), seq)
-        build = lambda part, shuffle: sequence_dataset(part, seq, batch, shuffle=shuffle, seed=train_cfg.seed)
+        build = lambda part, shuffle: sequence_dataset(part, seq, batch, shuffle=shuffle, seed=seed)
         targets_per_example = seq
         need = seq + 1
     if n_train == 0 or n_val == 0:
@@ -192,16 +201,25 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
     if carry and model_cfg.arch != "seed":
         rows, _, _, max_steps = stream_layout(len(train_ids), model_cfg.seq_len, batch)
         steps = min(max_steps, train_cfg.steps_per_epoch or max_steps)
-        train = stream_dataset(train_ids, model_cfg.seq_len, batch, steps=steps, seed=train_cfg.seed)
-        return DataSplits(train=train.prefetch(tf.data.AUTOTUNE), val=val.prefetch(tf.data.AUTOTUNE),
+        def streams_from(start: int) -> tf.data.Dataset:
+            return stream_dataset(train_ids, model_cfg.seq_len, batch, steps=steps, seed=seed,
+                                  start=start).prefetch(tf.data.AUTOTUNE)
+
+        return DataSplits(train=streams_from(0), val=val.prefetch(tf.data.AUTOTUNE),
                           steps_per_epoch=steps, val_steps=val_steps,
                           train_targets_per_epoch=steps * rows * model_cfg.seq_len, val_chars=val_chars,
-                          carry_rows=rows)
+                          carry_rows=rows, train_from=streams_from)
+
+    def shuffled_from(start: int) -> tf.data.Dataset:
+        # The shuffle order is a function of the seed alone, so skipping replays nothing the model trains on.
+        return build(train_ids, True).repeat().skip(start).prefetch(tf.data.AUTOTUNE)
+
     return DataSplits(
-        train=build(train_ids, True).repeat().prefetch(tf.data.AUTOTUNE),
+        train=shuffled_from(0),
         val=val.prefetch(tf.data.AUTOTUNE),
         steps_per_epoch=steps,
         val_steps=val_steps,
         train_targets_per_epoch=steps * min(batch, n_train) * targets_per_example,
         val_chars=val_chars,
+        train_from=shuffled_from,
     )

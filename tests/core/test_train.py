@@ -83,7 +83,8 @@ def test_stop_leaves_checkpoint_and_resume_continues(corpus, tmp_path):
     assert int(resumed.model.optimizer.iterations.numpy()) == 9  # optimizer state came back with the weights
     finished = resumed.run()
     assert again[0].initial_epoch == 1
-    assert (finished.reason, finished.epochs, finished.steps) == ("completed", 3, 9 + 2 * 6)
+    # Epoch 2 resumes after its 3 consumed batches: 3 epochs of 6 steps, as if never stopped.
+    assert (finished.reason, finished.epochs, finished.steps) == ("completed", 3, 3 * 6)
     assert [r["epoch"] for r in RunDir.open(tmp_path / "run").history()] == [0, 1, 2]
     with pytest.raises(SettingsError, match="already trained 3 of 3"):
         Trainer.resume(tmp_path / "run")
