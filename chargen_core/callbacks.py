@@ -1,6 +1,7 @@
 """Keras callbacks that turn fit() into events, checkpoints and history, and obey stop/pause/budget/NaN."""
 from __future__ import annotations
 
+import errno
 import math
 import queue
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import keras
 
 from .checkpoints import CHECKPOINT_DIR, checkpoint_name, prune, publish, save_model
+from .errors import ChargenError, StorageError
 from .events import BatchEnded, CheckpointSaved, EpochEnded
 from .runs import BEST, MODEL
 
@@ -102,6 +104,7 @@ class CheckpointWriter:
     def __init__(self, run_path: Path, emit, *, is_chief: bool = True):
         self.run_path, self.emit, self.is_chief = Path(run_path), emit, is_chief
         self.saved_step = -1  # global step of the newest checkpoint written
+        self.on_saved = None  # callable(epochs_done, global_step, file name) after each checkpoint (state.json)
 
     def save(self, model, *, kind: str, epochs_done: int, global_step: int, val_loss: float | None = None,
              best: bool = False) -> None:
@@ -116,16 +119,48 @@ class CheckpointWriter:
                 shutil.rmtree(scratch, ignore_errors=True)
             return
         path = self.run_path / CHECKPOINT_DIR / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        manifest = save_model(model, path, epochs_done=epochs_done, global_step=global_step, kind=kind,
-                              val_loss=val_loss)
-        self.emit(CheckpointSaved(str(path), epochs_done, global_step, kind))
-        if kind != "step":
-            publish(manifest, path, self.run_path / MODEL, kind)
-        if best:
-            publish(manifest, path, self.run_path / BEST, "best")
-            self.emit(CheckpointSaved(str(self.run_path / BEST), epochs_done, global_step, "best"))
-        prune(self.run_path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            manifest = save_model(model, path, epochs_done=epochs_done, global_step=global_step, kind=kind,
+                                  val_loss=val_loss)
+            self.emit(CheckpointSaved(str(path), epochs_done, global_step, kind))
+            if kind != "step":
+                publish(manifest, path, self.run_path / MODEL, kind)
+            if best:
+                publish(manifest, path, self.run_path / BEST, "best")
+                self.emit(CheckpointSaved(str(self.run_path / BEST), epochs_done, global_step, "best"))
+            prune(self.run_path)
+            if self.on_saved is not None:
+                self.on_saved(epochs_done, global_step, name)
+        except Exception as exc:
+            error = storage_error(exc, self.run_path)
+            if error is exc:
+                raise
+            raise error from None
+
+
+
+def storage_error(exc: BaseException, run_path: Path) -> BaseException:
+    """A StorageError in one line when the disk refused a write (Keras may wrap the OSError); else exc itself."""
+    if isinstance(exc, ChargenError):
+        return exc
+    seen, cause = 0, exc
+    while cause is not None and not isinstance(cause, OSError) and seen < 8:
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    if not isinstance(cause, OSError):
+        return exc
+    folder = run_path / CHECKPOINT_DIR
+    if folder.exists() and not folder.is_dir():
+        what = f"{folder} is a file, not a folder; move it away"
+    elif cause.errno == errno.ENOSPC:
+        what = f"no space left on the device holding {run_path}; free some space"
+    elif cause.errno == errno.EDQUOT:
+        what = f"disk quota exceeded for {run_path}; free some space"
+    elif cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = f"{run_path} cannot be written ({cause.strerror}); fix its permissions"
+    else:
+        what = f"{cause.strerror or cause} ({run_path})"
+    return StorageError(f"cannot save a checkpoint: {what}, then continue with --resume {run_path}")
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -95,15 +96,15 @@ def save_model(model, path: Path, *, epochs_done: int, global_step: int, kind: s
     return manifest
 
 
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Publish src under dst atomically, sharing the bytes when the file system allows it."""
+def copy_file(src: Path, dst: Path) -> None:
+    """Publish an independent copy of src under dst atomically. Never a hard link: the files are each other's
+    fallback, and a link would share any damage with the file it stands in for."""
     tmp = _temp_name(dst)
     tmp.unlink(missing_ok=True)
     try:
-        try:
-            os.link(src, tmp)
-        except OSError:
-            atomic_write_bytes(tmp, Path(src).read_bytes())
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
@@ -112,7 +113,8 @@ def link_or_copy(src: Path, dst: Path) -> None:
 
 def publish(manifest: Manifest, src: Path, dst: Path, kind: str) -> Manifest:
     """Make dst (e.g. model.keras) a copy of the checkpoint src, with its own manifest."""
-    link_or_copy(src, dst)
+    manifest_path(dst).unlink(missing_ok=True)  # never pair the old manifest with the new file
+    copy_file(src, dst)
     published = Manifest(**{**asdict(manifest), "file": dst.name, "kind": kind})
     atomic_write_json(manifest_path(dst), asdict(published))
     return published

@@ -10,6 +10,7 @@ from .errors import SettingsError
 ARCHS = ("lstm", "seed")
 STANDARDIZE_MODES = ("none", "lower", "seed")
 DISTRIBUTIONS = ("auto", "default", "mirrored", "multiworker")  # --distribute: tf.distribute strategies
+MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
 PRECISIONS = ("auto", "float32", "mixed")
 SCHEDULES = ("wsd", "cosine", "constant")
 
@@ -95,6 +96,8 @@ class TrainConfig:
             raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:
             raise SettingsError(f"--time-budget must be positive seconds, got {self.time_budget}")
+        if self.seed is not None and not (isinstance(self.seed, int) and 0 <= self.seed <= MAX_SEED):
+            raise SettingsError(f"--seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
         if self.checkpoint_every < 0:
             raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
         if not isinstance(self.early_stop, int) or self.early_stop < 0:

@@ -30,3 +30,7 @@ class RunDirError(ChargenError):
 
 class SettingsError(ChargenError):
     """A setting outside its allowed range."""
+
+
+class StorageError(RunDirError):
+    """The disk refused a write (full, read-only, a file where a folder should be): the user can fix it."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback
+from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback, storage_error
 from .config import CorpusConfig, ModelConfig, TrainConfig
 from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
 from .data import make_datasets
@@ -101,6 +101,7 @@ class Trainer:
                       self.init_from.vocab if self.init_from is not None else Vocab.from_text(corpus.text))
         self.state = RunState()
         self.control = Control()
+        self._stop_detail: str | None = None
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
@@ -250,7 +251,10 @@ class Trainer:
     def max_steps(self) -> int:
         return self.train_config.epochs * self.splits.steps_per_epoch
 
-    def request_stop(self) -> None:
+    def request_stop(self, detail: str | None = None) -> None:
+        """Stop after the current batch and save; detail (e.g. "stopped by SIGTERM") goes into state.json."""
+        if detail and not self._stop_detail:
+            self._stop_detail = detail
         self.control.request_stop()
 
     def pause(self) -> None:
@@ -277,12 +281,27 @@ class Trainer:
         try:
             return self._train()
         except BaseException as exc:
-            reason = one_line(exc)
+            # A disk that refused a write (history, state.json, a checkpoint) is the user's to fix, not a bug.
+            error = storage_error(exc, self.run_path) if type(exc) is not KeyboardInterrupt else exc
+            reason = one_line(error)
+            self._record_failure("interrupted" if isinstance(exc, KeyboardInterrupt) else reason)
             self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))
+            if error is not exc:
+                raise error from None
             raise
         finally:
             self.control.set_active(False, self.model)
             self.release()
+
+    def _record_failure(self, reason: str) -> None:
+        """state.json says why training ended (best effort: the disk may be what failed)."""
+        if self._lock is None or not (self.run_path / CONFIG).is_file():
+            return
+        try:
+            RunDir(self.run_path).write_state(status="failed", detail=reason, epochs_done=self.state.epochs_done,
+                                             global_step=self.state.global_step)
+        except OSError:
+            pass
 
     def _prepare_run_dir(self, writer: CheckpointWriter) -> RunDir:
         if not writer.is_chief:  # never touches its --run-dir; checkpoints go to a private temp folder
@@ -312,7 +331,14 @@ class Trainer:
         run = self._prepare_run_dir(writer)
         history = run.append_history if writer.is_chief else (lambda row: None)
         if writer.is_chief:
-            run.write_state(status="running", epochs_done=state.epochs_done, global_step=state.global_step)
+            run.write_state(status="running", epochs_done=state.epochs_done, global_step=state.global_step,
+                            detail=None)
+
+            def saved(epochs_done: int, global_step: int, name: str) -> None:
+                run.write_state(status="running", epochs_done=epochs_done, global_step=global_step,
+                                checkpoint=name, best_val_loss=state.best_val_loss)
+
+            writer.on_saved = saved
         self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
                                    self.params, self.device, self.strategy_name, self.replicas,
                                    self._info.precision))
@@ -354,7 +380,8 @@ class Trainer:
                         val_loss=state.val_loss if improved else None, best=improved)
         if writer.is_chief:
             run.write_state(status=reason, epochs_done=state.epochs_done, global_step=state.global_step,
-                            best_val_loss=state.best_val_loss)
+                            best_val_loss=state.best_val_loss,
+                            detail=self._stop_detail if reason == "stopped" else None)
         finished = TrainingFinished(
             str(self.run_path), reason, state.epochs_done, state.global_step, state.val_loss, state.val_bpc,
             state.best_val_loss, train_seconds,

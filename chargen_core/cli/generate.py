@@ -6,6 +6,7 @@ import sys
 import time
 from dataclasses import asdict
 
+from ..config import MAX_SEED
 from ..errors import SettingsError
 from ..sampling import STRATEGIES, SamplerSettings
 from .common import add_home_flag, print_json, resolve_run_arg, say
@@ -50,6 +51,8 @@ def settings_from_args(args) -> SamplerSettings:
     settings.validate(_ANY_VOCAB)
     if args.length < 0:
         raise SettingsError(f"--length must be an integer >= 0, got {args.length}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise SettingsError(f"--seed must be an integer from 0 to {MAX_SEED}, got {args.seed}")
     return settings
 
 

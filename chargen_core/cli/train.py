@@ -195,16 +195,26 @@ def run(args) -> int:
     for notice in trainer.notices:
         say(f"chargen: notice: {notice}")
 
-    def on_sigint(signum, frame):
-        say("\nchargen: stopping after this batch (Ctrl-C again to abort)")
-        trainer.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    received: list[int] = []
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    def on_signal(signum, frame):
+        name = signal.Signals(signum).name
+        if not received:
+            again = "Ctrl-C" if signum == signal.SIGINT else name
+            say(f"\nchargen: {name}: stopping after this batch and saving ({again} again to abort)")
+        received.append(signum)
+        trainer.request_stop(f"stopped by {name}")
+        # A second one aborts at once (the newest checkpoint stays the latest good one).
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+
+    # Ctrl-C, `kill`/systemd/schedulers (SIGTERM) and a dropped SSH session (SIGHUP) all stop cleanly.
+    stop_signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, on_signal) for signum in stop_signals}
     try:
         finished: TrainingFinished = trainer.run()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
     summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "
                f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
@@ -219,4 +229,4 @@ def run(args) -> int:
     if finished.reason == "nan":
         raise ChargenError(f"training diverged (loss became NaN) at step {finished.steps + 1}; the last good "
                            "checkpoint is kept; try a lower --learning-rate or --clipnorm")
-    return 0
+    return 128 + received[0] if received else 0  # the shell's convention: 130 after Ctrl-C, 143 after SIGTERM

@@ -138,3 +138,10 @@ def test_sigkill_mid_training_leaves_a_run_that_resumes(tmp_path, tiny_corpus_fi
     assert [r["epoch"] for r in rows] == list(range(finished.epochs))
     assert not list(run_dir.rglob(".tmp-*"))
     assert manifest_path(run_dir / "model.keras").exists()
+
+
+def test_model_best_and_newest_checkpoint_share_no_inode(trained_run):
+    """Each file is the others' fallback: damage to one (truncated in place) must not reach the others."""
+    files = [trained_run / "model.keras", trained_run / "best.keras", list_checkpoints(trained_run)[0]]
+    assert len({(f.stat().st_dev, f.stat().st_ino) for f in files}) == 3
+    assert all(f.stat().st_nlink == 1 for f in files)
