@@ -53,6 +53,7 @@ class CorpusConfig:
     source: str = "builtin"  # builtin | nietzsche | a path | a URL
     standardize: str = "none"  # none | lower | seed, applied to the whole text before windowing
     encoding: str = "utf-8"  # how local files and downloads are decoded
+    allow_html: bool = False  # train on a URL that serves an HTML page (refused by default: usually a mistake)
 
     def validate(self) -> "CorpusConfig":
         if self.standardize not in STANDARDIZE_MODES:

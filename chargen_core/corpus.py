@@ -1,8 +1,11 @@
 """Corpus sources (built-in, file, folder, URL, presets), decoding and standardization."""
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
+import sys
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ class Corpus:
     text: str  # the decoded, standardized text the model trains on
     standardize: str = "none"  # the standardization mode applied to text
     encoding: str = "utf-8"  # how the source bytes were decoded
+    allow_html: bool = False  # an HTML page from a URL was accepted on purpose (--allow-html)
 
     @property
     def chars(self) -> int:
@@ -129,15 +133,31 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("CHARGEN_CACHE", Path.home() / ".cache" / "chargen"))
 
 
+def cache_name(url: str) -> str:
+    """The cache entry of a URL: keyed by the whole URL (two URLs ending in the same name stay apart), named
+    after its last path segment so the cache folder stays readable."""
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(urlparse(url).path).name)[:80] or "corpus.txt"
+    return f"{digest}-{name}"
+
+
+def looks_like_html(data: bytes) -> bool:
+    """An HTML page (an error, login or index page) rather than plain text: it opens with an HTML tag."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title"))
+
+
 def download(url: str, cache_dir: str | Path | None = None, expected_size: int | None = None) -> Path:
     """Download a URL once into the cache with keras.utils.get_file and return the local path."""
     import keras  # imported here: plain corpus use should not pay for TensorFlow start-up
 
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    fname = Path(urlparse(url).path).name or "corpus.txt"
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        local = Path(keras.utils.get_file(fname, origin=url, cache_dir=str(cache), cache_subdir="corpora"))
+        # Keras prints "Downloading data from ..." and a progress bar on stdout: stdout is for results (--json).
+        with contextlib.redirect_stdout(sys.stderr):
+            local = Path(keras.utils.get_file(cache_name(url), origin=url, cache_dir=str(cache),
+                                              cache_subdir="corpora"))
     except Exception as exc:  # get_file wraps network errors in plain Exceptions
         raise CorpusError(f"cannot download {url}: {first_line(exc)}") from None
     if expected_size is not None and local.stat().st_size != expected_size:
@@ -182,6 +202,7 @@ def load_corpus(
     standardize: str = "none",
     encoding: str = "utf-8",
     cache_dir: str | Path | None = None,
+    allow_html: bool = False,
 ) -> Corpus:
     """Read, decode and standardize a corpus from any supported source."""
     if standardize not in STANDARDIZE_MODES:
@@ -193,7 +214,12 @@ def load_corpus(
         name, raw = source, _read_preset(source, encoding, cache_dir)
     elif is_url(source):
         local = download(source, cache_dir)
-        name, raw = local.name, read_file(local, encoding)
+        with open(local, "rb") as fh:
+            head = fh.read(2048)
+        if not allow_html and looks_like_html(head):
+            raise CorpusError(f"{source} serves an HTML page, not plain text (an error or login page?); "
+                              "pass --allow-html to train on it anyway")
+        name, raw = local.name.split("-", 1)[-1], read_file(local, encoding)
     else:
         path = Path(source).expanduser()
         if not path.exists():
@@ -203,4 +229,5 @@ def load_corpus(
     text = standardize_text(raw, standardize)
     if not text.strip():
         raise CorpusError(f"corpus {source} is empty" + (" after standardization" if raw.strip() else ""))
-    return Corpus(source=source, name=name, text=text, standardize=standardize, encoding=encoding)
+    return Corpus(source=source, name=name, text=text, standardize=standardize, encoding=encoding,
+                  allow_html=bool(allow_html))

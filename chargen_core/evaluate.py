@@ -86,7 +86,8 @@ def validation_text(run: RunDir) -> str:
     """The run's validation tail, cut from its corpus reloaded with the run's settings."""
     cfg = run.corpus_config
     try:
-        corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding)
+        corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
+                             allow_html=cfg.allow_html)
     except CorpusError as exc:
         raise CorpusError(f"the run's corpus is not available ({exc}); pass --text FILE to evaluate") from None
     n = len(corpus.text)

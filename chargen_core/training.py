@@ -34,7 +34,8 @@ def corpus_config_for(corpus: Corpus) -> CorpusConfig:
     source = corpus.source
     if source != BUILTIN and source not in PRESETS and not is_url(source) and os.path.exists(source):
         source = str(Path(source).resolve())
-    return CorpusConfig(source=source, standardize=corpus.standardize, encoding=corpus.encoding)
+    return CorpusConfig(source=source, standardize=corpus.standardize, encoding=corpus.encoding,
+                        allow_html=corpus.allow_html)
 
 
 def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, precision: str = "float32") -> None:
@@ -229,7 +230,8 @@ class Trainer:
         train_config = dataclasses.replace(run.train_config, **changes).validate()
         cfg = run.corpus_config
         try:
-            corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding)
+            corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
+                                 allow_html=cfg.allow_html)
         except CorpusError as exc:
             raise CorpusError(f"cannot reload the run's corpus: {exc}") from None
         return cls(corpus, run.path, run.model_config, train_config, on_event, _resume=run)

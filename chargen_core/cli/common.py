@@ -40,6 +40,8 @@ def add_corpus_flags(parser, default: str | None = "builtin") -> None:
                         help="none | lower | seed (the tutorial's recipe) (default: none)")
     parser.add_argument("--encoding", default=None,
                         help="text encoding of local files and downloads (default: utf-8)")
+    parser.add_argument("--allow-html", action="store_true", default=None,
+                        help="accept a URL that serves an HTML page (default: refuse it)")
 
 
 def add_model_flags(parser) -> None:

@@ -26,7 +26,7 @@ def corpus_info(args) -> dict:
     from ..vocab import Vocab
 
     corpus = load_corpus(args.corpus or "builtin", standardize=args.standardize or "none",
-                         encoding=args.encoding or "utf-8")
+                         encoding=args.encoding or "utf-8", allow_html=bool(args.allow_html))
     vocab = Vocab.from_text(corpus.text)
     n_val = int(round(corpus.chars * args.val_fraction))
     return {

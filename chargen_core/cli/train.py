@@ -17,7 +17,7 @@ MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len"
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
                 "carry_state", "early_stop", "tensorboard", "decay_fraction")
-CORPUS_FIELDS = ("standardize", "encoding")
+CORPUS_FIELDS = ("standardize", "encoding", "allow_html")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
 
@@ -130,7 +130,8 @@ def _make_trainer(args, on_event):
         _, train_cfg, _ = _configs(args, arch=model_cfg.arch)
         if args.standardize is None:  # the new text is read the way the source run read its own
             corpus_cfg = dataclasses.replace(corpus_cfg, standardize=init.standardize)
-    corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding)
+    corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding,
+                         allow_html=corpus_cfg.allow_html)
     run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch, args.runs_dir)
     chosen = None
     if size == "auto":

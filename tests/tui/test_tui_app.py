@@ -198,8 +198,9 @@ async def test_errors_are_notifications_and_the_app_lives_on(make_app):
         assert "not loaded: cannot read that file" in str(app.main_screen.query_one("#corpus").render())
         await pilot.press("f2")
         assert any("cannot train yet" in n for n in notes(app))
-        await pilot.press(*"hi", "enter")
-        assert app.main_screen.pending_prompt == "hi" and app.is_running
+        await pilot.press(*"hi", "enter")  # no model will ever load: say so, do not queue the prompt
+        assert app.main_screen.pending_prompt is None and app.is_running
+        assert any("no model to generate with" in n for n in notes(app))
 
 
 async def test_bad_setting_and_missing_run(make_app):

@@ -65,6 +65,7 @@ class MainScreen(Actions, RunActions, Screen):
         self.corpus_loading = False
         self.corpus_source = ""
         self.corpus_failed: str | None = None
+        self.model_failed: str | None = None  # why the opening model did not load (None: loaded or loading)
         self.vocab_size = 0
         self.pending_prompt: str | None = None
         self.last_prompt = ""
@@ -170,6 +171,7 @@ class MainScreen(Actions, RunActions, Screen):
 
     def on_run_opened(self, message: msg.RunOpened) -> None:
         info = self.run_info = message.info
+        self.model_failed = None
         self.vocab_size, self.model_name = info.vocab_size, info.name
         self.pane.history(list(info.history))
         self.set_state("idle")
@@ -189,6 +191,9 @@ class MainScreen(Actions, RunActions, Screen):
             self.set_state("idle")
 
     def on_failed(self, message: msg.Failed) -> None:
+        if message.what.startswith("opening"):
+            self.model_failed = message.reason
+            self.pending_prompt = None
         if message.what.startswith("loading corpus"):
             self.corpus_loading, self.corpus_failed = False, message.reason
             self.query_one(CorpusPane).show_source(self.corpus_source, f"not loaded: {message.reason}")
