@@ -153,17 +153,24 @@ class Generator:
 
     def generate(self, prompt: str, settings: SamplerSettings, length: int, seed: int | None = None,
                  on_char: Callable[[GeneratedChar], None] | None = None,
-                 stop: Sequence[str] | None = None) -> GenerationResult:
-        """Generate to the end (or a stop string); on_char (if given) sees every char as it streams."""
+                 stop: Sequence[str] | None = None, keep_text: bool = True) -> GenerationResult:
+        """Generate to the end (or a stop string); on_char (if given) sees every char as it streams.
+
+        keep_text=False: the result's text is left empty and nothing grows with the length (a caller that streams
+        the chars out can generate any length in flat memory)."""
         start = time.perf_counter()
         used, notices = self.check(prompt, settings, length, seed)
-        out, times = [], []
+        out: list[str] | None = [] if keep_text else None
+        count, first, last = 0, 0.0, 0.0
         for char in self.stream(prompt, settings, length, seed, stop):
             if on_char is not None:
                 on_char(char)
-            out.append(char.char)
-            times.append(time.perf_counter())
-        return _result("".join(out), start, times, used, notices)
+            if out is not None:
+                out.append(char.char)
+            last = time.perf_counter()
+            first = first or last
+            count += 1
+        return _summary("".join(out or ()), count, start, first, last, used, notices)
 
     def compare(self, prompt: str, length: int, seed: int | None = None,
                 settings_list: Sequence[tuple[str, SamplerSettings]] = COMPARE_SET,
@@ -239,7 +246,14 @@ class Stream:
 
 def _result(text: str, start: float, times: list[float], settings: SamplerSettings,
             notices: list[str]) -> GenerationResult:
-    first_ms = (times[0] - start) * 1000 if times else 0.0
-    span = times[-1] - times[0] if len(times) > 1 else 0.0
-    cps = (len(times) - 1) / span if span > 0 else 0.0
-    return GenerationResult(text, len(text), cps, first_ms, settings.strategy, asdict(settings), notices)
+    return _summary(text, len(times), start, times[0] if times else 0.0, times[-1] if times else 0.0, settings,
+                    notices)
+
+
+def _summary(text: str, chars: int, start: float, first: float, last: float, settings: SamplerSettings,
+             notices: list[str]) -> GenerationResult:
+    """chars generated between the first (at `first`) and the last (at `last`) of them."""
+    first_ms = (first - start) * 1000 if chars else 0.0
+    span = last - first if chars > 1 else 0.0
+    cps = (chars - 1) / span if span > 0 else 0.0
+    return GenerationResult(text, chars, cps, first_ms, settings.strategy, asdict(settings), notices)

@@ -12,6 +12,7 @@ from ..sampling import STRATEGIES, SamplerSettings
 from .common import add_home_flag, print_json, resolve_run_arg, say
 
 SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
+JSON_MAX_LENGTH = 1_000_000  # --json holds the text until its last line: about 1 MB of JSON at most
 # Used to check settings before the run (and its vocabulary) is loaded; k is clamped later if too large.
 _ANY_VOCAB = 1 << 30
 
@@ -80,13 +81,19 @@ def run(args) -> int:
         return _compare(gen, args)
     for notice in gen.check(args.prompt, settings, args.length, args.seed)[1]:
         say(f"note: {notice}")  # before the text, so they are not lost below it
+    length = args.length
+    if args.json and length > JSON_MAX_LENGTH:  # the JSON line holds the whole text, in memory until the end
+        say(f"note: --json keeps the whole text in memory for its last line: --length {length:,} capped at "
+            f"{JSON_MAX_LENGTH:,} characters (without --json any length streams in flat memory)")
+        length = JSON_MAX_LENGTH
     out = sys.stdout
 
     def write(char) -> None:
         out.write(char.char)
         out.flush()  # stream: every char shows as soon as it exists
 
-    result = gen.generate(args.prompt, settings, args.length, args.seed, on_char=write, stop=stop)
+    # Without --json nothing is kept: the text is on stdout already, and memory stays flat for any --length.
+    result = gen.generate(args.prompt, settings, length, args.seed, on_char=write, stop=stop, keep_text=args.json)
     out.write("\n")
     out.flush()
     if args.json:
