@@ -17,8 +17,8 @@ class Actions:
     def generate(self, prompt: str) -> None:
         if not self.live.ready:
             if self.model_failed is not None:  # nothing is loading: waiting would be forever
-                self.notify(f"no model to generate with ({self.model_failed}); press F2 to train one on the corpus, "
-                            "or start chargen --run RUN with a run from `chargen runs`", severity="warning", timeout=10)
+                self.notify(f"no model to generate with ({self.model_failed}); open a run with ctrl+r (or start "
+                            "chargen --run RUN), or press F2 to train one on the corpus", severity="warning", timeout=10)
                 return
             self.pending_prompt = prompt
             self.notify("the model is still loading; your prompt runs when it is ready")
