@@ -105,6 +105,7 @@ class CheckpointWriter:
         self.run_path, self.emit, self.is_chief = Path(run_path), emit, is_chief
         self.saved_step = -1  # global step of the newest checkpoint written
         self.on_saved = None  # callable(epochs_done, global_step, file name) after each checkpoint (state.json)
+        self.state = None  # the RunState whose best_val_loss goes into every manifest (the run's counters)
 
     def save(self, model, *, kind: str, epochs_done: int, global_step: int, val_loss: float | None = None,
              best: bool = False) -> None:
@@ -122,7 +123,7 @@ class CheckpointWriter:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             manifest = save_model(model, path, epochs_done=epochs_done, global_step=global_step, kind=kind,
-                                  val_loss=val_loss)
+                                  val_loss=val_loss, best_val_loss=self.state.best_val_loss if self.state else None)
             self.emit(CheckpointSaved(str(path), epochs_done, global_step, kind))
             if kind != "step":
                 publish(manifest, path, self.run_path / MODEL, kind)

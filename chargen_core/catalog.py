@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .home import CONFIG, bundled_runs, runs_home
+from .runs import RunDir
 
 STATE = "state.json"
 HISTORY = "history.jsonl"
@@ -38,20 +39,6 @@ def describe_model(model: dict) -> str:
     return f"{model.get('layers', '?')}×LSTM {model.get('units', '?')}, emb {model.get('embedding_dim', '?')}"
 
 
-def _history(path: Path) -> list[dict]:
-    try:
-        lines = (path / HISTORY).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    rows = []
-    for line in lines:
-        try:
-            rows.append(json.loads(line))
-        except ValueError:  # a line cut short by a crash
-            continue
-    return rows
-
-
 def _updated(path: Path) -> float:
     times = [p.stat().st_mtime for p in (path / CONFIG, path / STATE, path / HISTORY) if p.exists()]
     return max(times, default=0.0)
@@ -72,16 +59,16 @@ def summarize(path: Path, *, bundled: bool = False) -> RunSummary:
         state = json.loads((path / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         state = {}
-    history = _history(path)
-    losses = [r["val_loss"] for r in history if isinstance(r.get("val_loss"), (int, float))]
-    best = state.get("best_val_loss")
-    best = best if isinstance(best, (int, float)) else (min(losses) if losses else None)
-    epochs = state.get("epochs_done")
+    try:  # the counters of the newest intact checkpoint (what a resume continues from)
+        progress = RunDir(path).progress()
+        best, epochs = progress.best_val_loss, progress.epochs_done
+    except OSError:
+        best, epochs = None, None
     return RunSummary(
         name=path.name, path=str(path), bundled=bundled, corpus=str(corpus.get("source", "?")),
         standardize=str(corpus.get("standardize", "none")), arch=str(model.get("arch", "?")),
         model=describe_model(model), params=config.get("params"),
-        epochs=epochs if isinstance(epochs, int) else len(history), best_val=best,
+        epochs=epochs if isinstance(epochs, int) else 0, best_val=best,
         state=str(state.get("status", "new")), updated=_updated(path), init_from=config.get("init_from"),
     )
 

@@ -70,6 +70,7 @@ class Manifest:
     kind: str  # "epoch" | "step" | "stop" | "best" | "final"
     val_loss: float | None = None
     saved_at: float = 0.0
+    best_val_loss: float | None = None  # the lowest epoch-end validation loss of the run so far (None: unknown)
 
 
 def manifest_path(model_path: Path) -> Path:
@@ -77,7 +78,7 @@ def manifest_path(model_path: Path) -> Path:
 
 
 def save_model(model, path: Path, *, epochs_done: int, global_step: int, kind: str,
-               val_loss: float | None = None) -> Manifest:
+               val_loss: float | None = None, best_val_loss: float | None = None) -> Manifest:
     """Save model + optimizer atomically, then its manifest; a crash in between leaves no manifest (ignored)."""
     path = Path(path)
     tmp = _temp_name(path)
@@ -86,7 +87,7 @@ def save_model(model, path: Path, *, epochs_done: int, global_step: int, kind: s
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         manifest = Manifest(path.name, tmp.stat().st_size, sha256_file(tmp), epochs_done, global_step, kind,
-                            val_loss, time.time())
+                            val_loss, time.time(), best_val_loss)
         manifest_path(path).unlink(missing_ok=True)  # never pair an old manifest with a new file
         os.replace(tmp, path)
     finally:

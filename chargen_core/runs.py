@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .checkpoints import (CHECKPOINT_DIR, atomic_write_json, atomic_write_text, list_checkpoints, manifest_path,
-                          read_manifest, verify)
+from .checkpoints import (CHECKPOINT_DIR, Manifest, atomic_write_json, atomic_write_text, list_checkpoints,
+                          manifest_path, read_manifest, verify)
 from .config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from .errors import RunDirError, first_line
 from .runlock import LOCK_FILE
@@ -75,6 +77,13 @@ def creation_leftovers(path: Path) -> bool:
             continue
         return False
     return True
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    epochs_done: int
+    global_step: int
+    best_val_loss: float | None
 
 
 class RunDir:
@@ -189,6 +198,23 @@ class RunDir:
     @property
     def last_path(self) -> Path:
         return self.path / MODEL
+
+    def progress(self) -> RunProgress:
+        """The run's counters (epochs done, global step, best validation loss) from the newest intact checkpoint's
+        manifest: the one source of truth, which resume restores (history.jsonl may hold one more line)."""
+        for path in [*self.candidates("last"), self.best_path]:  # a packaged run may ship best.keras alone
+            manifest = read_manifest(path)
+            if manifest is not None and path.is_file() and path.stat().st_size == manifest.size:
+                return self.progress_of(manifest)
+        return RunProgress(0, 0, None)
+
+    def progress_of(self, manifest: Manifest) -> RunProgress:
+        best = manifest.best_val_loss
+        if best is None:  # a manifest written before chargen kept the best in it: the history has it
+            losses = [r["val_loss"] for r in self.history()[: manifest.epochs_done]
+                      if isinstance(r.get("val_loss"), (int, float)) and math.isfinite(r["val_loss"])]
+            best = min(losses) if losses else None
+        return RunProgress(manifest.epochs_done, manifest.global_step, best)
 
     def has_checkpoint(self) -> bool:
         """Whether any model was ever saved here (damaged or not): a run without one can only start over."""

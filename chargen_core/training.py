@@ -192,9 +192,9 @@ class Trainer:
                     and not multiworker)
 
     def _restore_counters(self, run: RunDir, manifest) -> None:
-        self.state.epochs_done, self.state.global_step = manifest.epochs_done, manifest.global_step
-        losses = [r["val_loss"] for r in run.history()[: manifest.epochs_done] if "val_loss" in r]
-        self.state.best_val_loss = min(losses) if losses else None
+        progress = run.progress_of(manifest)
+        self.state.epochs_done, self.state.global_step = progress.epochs_done, progress.global_step
+        self.state.best_val_loss = progress.best_val_loss
 
     def _variables(self, model) -> list:
         return [*model.variables, *model.optimizer.variables]
@@ -330,6 +330,7 @@ class Trainer:
     def _train(self) -> TrainingFinished:
         cfg, state, splits = self.train_config, self.state, self.splits
         writer = CheckpointWriter(self.run_path, self._emit, is_chief=self._info.is_chief)
+        writer.state = state
         run = self._prepare_run_dir(writer)
         history = run.append_history if writer.is_chief else (lambda row: None)
         if writer.is_chief:

@@ -124,7 +124,7 @@ class Services:
             path=run.path, name=run.path.name, corpus_source=run.corpus_config.source,
             standardize=run.corpus_config.standardize, vocab_size=run.vocab.size,
             model=_describe_model(run.model_config), val_fraction=run.train_config.val_fraction,
-            epochs_done=len(history), is_default=_same(run.path, default_run_path()),
+            epochs_done=run.progress().epochs_done, is_default=_same(run.path, default_run_path()),
             notices=tuple(getattr(run, "notices", ()) or ()), history=history,
         )
         # New runs get chargen_core's measured defaults (or the app's explicit settings), not the shape and
@@ -182,7 +182,7 @@ class Services:
 
         # Continue for as many epochs again as the run was configured for.
         run = RunDir.open(run_path)
-        epochs = len(run.history()) + run.train_config.epochs
+        epochs = run.progress().epochs_done + run.train_config.epochs
         return Trainer.resume(run_path, on_event=on_event, epochs=epochs)
 
     def generator_from_trainer(self, trainer: Any) -> Any:

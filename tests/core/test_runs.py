@@ -145,3 +145,16 @@ def test_model_best_and_newest_checkpoint_share_no_inode(trained_run):
     files = [trained_run / "model.keras", trained_run / "best.keras", list_checkpoints(trained_run)[0]]
     assert len({(f.stat().st_dev, f.stat().st_ino) for f in files}) == 3
     assert all(f.stat().st_nlink == 1 for f in files)
+
+
+def test_progress_comes_from_the_newest_checkpoint_not_the_history(run_copy):
+    """One source for epochs done, global step and best val: the manifest (a crash may leave an extra history
+    line, which resume truncates; counting lines would be off by one)."""
+    run = RunDir.open(run_copy)
+    losses = [r["val_loss"] for r in run.history()]
+    progress = run.progress()
+    assert (progress.epochs_done, progress.global_step) == (2, 8)
+    assert progress.best_val_loss == min(losses) == read_manifest(run_copy / "model.keras").best_val_loss
+    with open(run_copy / "history.jsonl", "a") as fh:  # epoch 3 ended, then the kill came before its checkpoint
+        fh.write('{"epoch": 2, "val_loss": 0.01}\n')
+    assert run.progress() == progress and len(run.history()) == 3
