@@ -25,6 +25,7 @@ from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbol
 from .preview import Previewer
 from .runlock import RunLock
 from .runs import CONFIG, RunDir, check_writable
+from .resume_plan import data_seed, fit_plan
 from .schedule import Schedule, ScheduleCallback
 from .vocab import Vocab
 
@@ -132,7 +133,7 @@ class Trainer:
             fix_symbolic_build(self.model)
             fix_multiworker_logs()
         self.carry_state = self._can_carry(multiworker)
-        self.data_seed = self._data_seed(_resume, multiworker)
+        self.data_seed = data_seed(train_config, _resume, multiworker)
         self.splits = make_datasets(self.vocab.encode(corpus.text), model_config, train_config,
                                     carry=self.carry_state, replicas=self._info.replicas, data_seed=self.data_seed)
         if self.carry_state:
@@ -156,33 +157,6 @@ class Trainer:
         self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
                                  warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps,
                                  decay_fraction=train_config.decay_fraction)
-
-    def _data_seed(self, run: RunDir | None, multiworker: bool) -> int | None:
-        """What orders the batches; saved in the run so an unseeded run resumes into the same sequence."""
-        if self.train_config.seed is not None or multiworker:
-            return self.train_config.seed
-        saved = run.config.get("data_seed") if run is not None else None
-        return saved if isinstance(saved, int) else int(np.random.default_rng().integers(2**31))
-
-    def _fit_plan(self) -> list[tuple]:
-        """(dataset, initial_epoch, epochs, steps_per_epoch, batches already done in the first epoch) per fit() call.
-
-        A run stopped mid-epoch finishes that epoch with only its remaining batches (the consumed ones skipped, the
-        same offset and stream positions), then carries on with whole epochs: the batches and the step count are
-        those of an uninterrupted run."""
-        state, spe, epochs = self.state, self.splits.steps_per_epoch, self.train_config.epochs
-        done = state.global_step - state.epochs_done * spe
-        if not 0 <= done < spe:  # a run saved by an older chargen (which replayed epochs): start the epoch afresh
-            done = 0
-        position = state.epochs_done * spe + done
-        plan, epoch = [], state.epochs_done
-        if done:
-            plan.append((self.splits.train_from(position), epoch, epoch + 1, spe - done, done))
-            epoch, position = epoch + 1, position + spe - done
-        if epoch < epochs:
-            train = self.splits.train_from(position) if position else self.splits.train
-            plan.append((train, epoch, epochs, spe, 0))
-        return plan
 
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""
@@ -369,7 +343,7 @@ class Trainer:
             layers = carry_layers(self.model)
             callbacks.insert(0, keras.callbacks.LambdaCallback(
                 on_epoch_begin=lambda epoch, logs: [layer.reset_carry() for layer in layers]))
-        for train, first_epoch, epochs, steps, done in self._fit_plan():
+        for train, first_epoch, epochs, steps, done in fit_plan(splits, state, cfg.epochs):
             callback.batches_done = done
             self.model.fit(shardable(train), epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
                            validation_data=shardable(splits.val), callbacks=callbacks, shuffle=False, verbose=0)
