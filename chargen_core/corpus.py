@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import re
 import sys
@@ -154,12 +155,18 @@ def download(url: str, cache_dir: str | Path | None = None, expected_size: int |
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        # Keras prints "Downloading data from ..." and a progress bar on stdout: stdout is for results (--json).
-        with contextlib.redirect_stdout(sys.stderr):
+        target = cache / "corpora" / cache_name(url)
+        cached = target.is_file()
+        # Keras prints "Downloading data from ..." and a progress bar on stdout, which is for results (--json)
+        # alone; a failed download must stay one line. Its chatter is dropped; one line on stderr replaces it.
+        with contextlib.redirect_stdout(io.StringIO()):
             local = Path(keras.utils.get_file(cache_name(url), origin=url, cache_dir=str(cache),
                                               cache_subdir="corpora"))
     except Exception as exc:  # get_file wraps network errors in plain Exceptions
         raise CorpusError(f"cannot download {url}: {first_line(exc)}") from None
+    if not cached:
+        print(f"chargen: downloaded {url} ({local.stat().st_size:,} bytes) into {local.parent}", file=sys.stderr,
+              flush=True)
     if expected_size is not None and local.stat().st_size != expected_size:
         size = local.stat().st_size
         local.unlink(missing_ok=True)
