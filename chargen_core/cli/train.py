@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
+import sys
 from pathlib import Path
 
 from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, CorpusConfig, ModelConfig, TrainConfig
@@ -200,6 +202,8 @@ def run(args) -> int:
 
     def on_signal(signum, frame):
         name = signal.Signals(signum).name
+        if signum == getattr(signal, "SIGHUP", None):  # the terminal is gone: writing to it would fail (EIO)
+            sys.stdout = sys.stderr = reporter.progress.stream = open(os.devnull, "w")  # noqa: SIM115
         if not received:
             again = "Ctrl-C" if signum == signal.SIGINT else name
             say(f"\nchargen: {name}: stopping after this batch and saving ({again} again to abort)")
@@ -211,11 +215,18 @@ def run(args) -> int:
     # Ctrl-C, `kill`/systemd/schedulers (SIGTERM) and a dropped SSH session (SIGHUP) all stop cleanly.
     stop_signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
     previous = {signum: signal.signal(signum, on_signal) for signum in stop_signals}
+    streams = sys.stdout, sys.stderr
     try:
         finished: TrainingFinished = trainer.run()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        hung_up = (sys.stdout, sys.stderr) != streams
+        if hung_up:
+            sys.stdout.close()
+            sys.stdout, sys.stderr = streams
+    if hung_up:  # the terminal is gone: no summary (state.json has the outcome)
+        return 128 + received[0]
     val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
     summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "
                f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
