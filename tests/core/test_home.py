@@ -39,7 +39,7 @@ def test_runs_json_lists_home_runs_and_bundled(capsys, home_with_copy):
     mine, bundled = by_name[("mine", False)], by_name[("default", True)]
     assert mine["path"] == str(home_with_copy / "mine")
     for run in (mine, bundled):
-        assert run["corpus"] == "builtin" and run["arch"] == "lstm" and "LSTM" in run["model"]
+        assert run["corpus"] == "nietzsche" and run["arch"] == "lstm" and "LSTM" in run["model"]
         assert run["epochs"] > 0 and 0 < run["best_val"] < 5 and run["state"] and run["updated"] > 0
     rc, out, _ = run_main(capsys, "runs")
     assert rc == 0 and "mine" in out and "default (bundled)" in out
