@@ -125,10 +125,11 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, tiny_cor
         job.start()
         wait_for_epoch(job, job.run_dir(0))
         # Ctrl-C on the chief alone: every worker must stop at the same batch (one stopping alone hangs the
-        # others in a collective op), save, and finish cleanly.
+        # others in a collective op), save, and finish cleanly: the interrupted chief with 130 (128 + SIGINT),
+        # the worker that stopped because the chief did with 0.
         job.procs[0].send_signal(signal.SIGINT)
         codes = job.wait(120)
-        assert codes == [0, 0], [job.text(i, "err")[-2000:] for i in (0, 1)]
+        assert codes == [130, 0], [job.text(i, "err")[-2000:] for i in (0, 1)]
         chief, other = job.summary(0), job.summary(1)
     finally:
         job.close()
