@@ -42,7 +42,27 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text('[keys]\n"temp.up" = "up,plus"', style="bright_black"))
 
 
-class ConfirmQuit(ModalScreen[bool]):
+class YesNoDialog(ModalScreen[bool]):
+    """A question with two buttons (y / Enter answers yes, n / Esc no); subclasses set the words."""
+
+    question = ""
+    yes_label, yes_variant, no_label = "Yes (y)", "primary", "No (n)"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question)
+            with Horizontal():
+                yield Button(self.yes_label, id="yes", variant=self.yes_variant)
+                yield Button(self.no_label, id="no")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ConfirmQuit(YesNoDialog):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmQuit") + """
     ConfirmQuit > Vertical { width: 48; }
     ConfirmQuit Horizontal { height: auto; }
@@ -50,19 +70,8 @@ class ConfirmQuit(ModalScreen[bool]):
     """
     BINDINGS = [Binding("y,enter", "answer(True)", "Quit", id="quit.yes"),
                 Binding("n,escape", "answer(False)", "Stay", id="quit.no")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Training is running. Stop it (a checkpoint is saved) and quit?")
-            with Horizontal():
-                yield Button("Quit (y)", id="yes", variant="error")
-                yield Button("Stay (n)", id="no")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+    question = "Training is running. Stop it (a checkpoint is saved) and quit?"
+    yes_label, yes_variant, no_label = "Quit (y)", "error", "Stay (n)"
 
 
 class CandidatesScreen(ModalScreen[str | None]):

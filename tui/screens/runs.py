@@ -8,11 +8,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import DataTable, Static
 
-from .dialogs import DIALOG_CSS
+from .dialogs import DIALOG_CSS, YesNoDialog
 
 NEW = "new"  # what the screen returns when the user asks for a new run instead
 
@@ -74,7 +74,7 @@ class RunsScreen(ModalScreen[Any]):
         self.dismiss(NEW)
 
 
-class ConfirmSwitch(ModalScreen[bool]):
+class ConfirmSwitch(YesNoDialog):
     """Training is running: stop it (with a checkpoint) before switching to another run?"""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmSwitch") + """
@@ -84,20 +84,8 @@ class ConfirmSwitch(ModalScreen[bool]):
     """
     BINDINGS = [Binding("y,enter", "answer(True)", "Switch", id="switch.yes"),
                 Binding("n,escape", "answer(False)", "Stay", id="switch.no")]
+    yes_label, yes_variant, no_label = "Stop and switch (y)", "warning", "Keep training (n)"
 
     def __init__(self, what: str) -> None:
         super().__init__()
-        self.what = what
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"Training is running. Stop it (a checkpoint is saved) and {self.what}?")
-            with Horizontal():
-                yield Button("Stop and switch (y)", id="yes", variant="warning")
-                yield Button("Keep training (n)", id="no")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.question = f"Training is running. Stop it (a checkpoint is saved) and {what}?"
