@@ -25,34 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from ui_latency import BenchServices, count_frames, pct, rss_mb, wait  # noqa: E402
+from ui_latency import BenchServices, PaintedStatus, count_frames, pct, press, rss_mb, wait  # noqa: E402
 
 from tui.app import ChargenApp  # noqa: E402
 from tui.widgets.status_line import StatusLine  # noqa: E402
 
 PROMPTS = ("The ", "What is ", "Thus ", "In the ", "He who ", "Man ", "We ")
-
-
-async def press(app, frames: list[float], key: str, timeout: float = 10.0) -> float | None:
-    """↑ or ↓ as the terminal sends it; ms until the status line shows the new T and a frame is drawn."""
-    from textual import events
-
-    screen = app.main_screen
-    status = screen.query_one(StatusLine)
-    before = screen.settings.temperature
-    expected = f"T={round(before + (0.1 if key == 'up' else -0.1), 2):.2f}"
-    start = time.perf_counter()
-    app._driver.send_message(events.Key(key, None))
-    while expected not in str(status.render()):
-        if time.perf_counter() - start > timeout:
-            return None
-        await asyncio.sleep(0.0005)
-    changed = time.perf_counter()
-    while not frames or frames[-1] < changed:
-        if time.perf_counter() - start > timeout:
-            return None
-        await asyncio.sleep(0.0005)
-    return (next(t for t in frames if t >= changed) - start) * 1000
 
 
 def keep_streaming(screen, rng: random.Random) -> int:
@@ -82,6 +60,7 @@ async def soak(args) -> int:
         await wait(pilot, lambda: screen.live.ready)
         screen.settings = screen.settings.__class__(length=args.length)
         frames = count_frames(app)
+        painted = PaintedStatus(screen.query_one(StatusLine))
         screen.action_train_start()
         await wait(pilot, lambda: screen.train.pump.batches >= 1)
         print(f"soak: {args.minutes:g} min, a row every {args.every:g} s; training a {args.units}-unit LSTM on "
@@ -99,7 +78,7 @@ async def soak(args) -> int:
             trainings += keep_training(screen)
             low, high = screen.settings.temperature <= 0.35, screen.settings.temperature >= 1.45
             key = "up" if low else "down" if high else rng.choice(("up", "down"))
-            ms = await press(app, frames, key)
+            ms = await press(app, frames, painted, key)
             if ms is None:
                 lost += 1
             else:

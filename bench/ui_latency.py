@@ -77,24 +77,59 @@ def count_frames(app) -> list[float]:
     return stamps
 
 
-async def keypress_latency(app, frames: list[float], presses: int) -> list[float]:
-    """Send ↑/↓ as the terminal would; time until the status line shows the new T and a frame is drawn."""
+class PaintedStatus:
+    """Records each time the status line is rendered and what it showed.
+
+    Its render() runs inside the compositor just before the frame is sent to the terminal, so the first frame
+    sent after a render showing the new T is the frame that carries it. Callers poll this record, never
+    render() itself: a poll must not draw the change, nor notice it only after its frame has gone out."""
+
+    def __init__(self, status: StatusLine) -> None:
+        self.status, self.render, self.paints = status, status.render, []
+        status.render = self.recording_render
+
+    def recording_render(self):
+        text = self.render()
+        self.paints.append((time.perf_counter(), str(text)))
+        del self.paints[:-50]
+        return text
+
+    def first(self, since: float, expected: str) -> float | None:
+        return next((t for t, text in self.paints if t >= since and expected in text), None)
+
+    def close(self) -> None:
+        self.status.render = self.render
+
+
+async def press(app, frames: list[float], painted: PaintedStatus, key: str, timeout: float = 10.0) -> float | None:
+    """↑ or ↓ as the terminal sends it; ms until the frame showing the new T is sent (None: not within timeout)."""
     from textual import events
 
-    screen, out = app.main_screen, []
-    status = screen.query_one(StatusLine)
-    for i in range(presses):
-        key, before = ("up" if i % 2 == 0 else "down"), screen.settings.temperature
-        expected = f"T={round(before + (0.1 if key == 'up' else -0.1), 2):.2f}"
-        start = time.perf_counter()
-        app._driver.send_message(events.Key(key, None))
-        while expected not in str(status.render()):
-            await asyncio.sleep(0.0005)
-        changed = time.perf_counter()
-        while not frames or frames[-1] < changed:
-            await asyncio.sleep(0.0005)
-        out.append((next(t for t in frames if t >= changed) - start) * 1000)
-        await asyncio.sleep(0.05)
+    before = app.main_screen.settings.temperature
+    expected = f"T={round(before + (0.1 if key == 'up' else -0.1), 2):.2f}"
+    start = time.perf_counter()
+    app._driver.send_message(events.Key(key, None))
+    while True:
+        shown = painted.first(start, expected)
+        if shown is not None and frames and frames[-1] >= shown:
+            return (next(t for t in frames if t >= shown) - start) * 1000
+        if time.perf_counter() - start > timeout:
+            return None
+        await asyncio.sleep(0.0005)
+
+
+async def keypress_latency(app, frames: list[float], presses: int) -> list[float]:
+    """Alternate ↑/↓; ms from each key sent to the frame that shows its new T."""
+    painted, out = PaintedStatus(app.main_screen.query_one(StatusLine)), []
+    try:
+        for i in range(presses):
+            ms = await press(app, frames, painted, "up" if i % 2 == 0 else "down")
+            if ms is None:
+                raise SystemExit("the new temperature was not drawn within 10 s")
+            out.append(ms)
+            await asyncio.sleep(0.05)
+    finally:
+        painted.close()
     return out
 
 
@@ -180,12 +215,15 @@ async def run(args) -> None:
         await asyncio.sleep(3.0)
         app.save_screenshot(filename=Path(args.screenshot).name, path=str(Path(args.screenshot).parent))
         print(f"screenshot saved to {args.screenshot}; training steps so far {screen.train.pump.batches}")
+        screen.action_stop_generation()
         screen.action_train_stop()
         await wait(pilot, lambda: not screen.train.running)
         # The final refresh swaps in the trained model; let it land before the fake takes over.
         await wait(pilot, lambda: all(w.is_finished for w in screen.workers if w.group == "refresh"))
 
-        # 1,000,000 chars through the stream buffer and the view, from a fast fake generator.
+        # 1,000,000 chars through the stream buffer and the view, from a fast fake generator. The swap waits for
+        # the generator's lock, which the stopped stream's worker releases when it ends: wait for that first.
+        await wait(pilot, lambda: all(w.is_finished for w in screen.workers if w.group == "generation"))
         screen.live.replace(FakeGenerator())
         set_speed(screen, 0)
         screen.settings = screen.settings.__class__(length=args.stream_chars)

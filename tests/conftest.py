@@ -1,4 +1,5 @@
 """Shared fixtures: small corpora written to tmp dirs, and quiet TensorFlow logs."""
+import gc
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -11,6 +12,14 @@ TINY_TEXT = (
     "a stitch in time saves nine; the early bird catches the worm.\n"
     "to be, or not to be: that is the question.\n"
 ) * 30
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_heap():
+    """The app freezes long-lived objects out of the garbage collector's sight (tui/heap.py); a test session
+    holds many apps in turn, so thaw after each test and let the collector free what that test left."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

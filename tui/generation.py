@@ -32,6 +32,7 @@ class GenerationControl:
         self.buffer = buffer
         self.active: int | None = None  # token of the generation still producing characters
         self.quiet_until = 0.0  # perf_counter time until which sampling steps aside for the UI thread
+        self.one_now = False  # a setting changed: sample one character with it now, even during a quiet
         self.stream: Any = None  # the core Stream of the last generation (None before the first)
 
     def quiet(self, seconds: float = 0.1) -> None:
@@ -41,6 +42,11 @@ class GenerationControl:
         screen, so it cannot crowd the UI thread, and resting would only delay the key's own effect."""
         if self.buffer.max_pending > THROTTLED:
             self.quiet_until = time.perf_counter() + seconds
+
+    def setting_changed(self) -> None:
+        """The live settings changed: the next character (a ~0.1 ms step) is sampled with them at once, so the
+        change lands in the text where the key was pressed; the rest of the quiet still leaves the UI the GIL."""
+        self.one_now = True
 
     @property
     def busy(self) -> bool:
@@ -110,10 +116,13 @@ class GenerationControl:
         try:
             while self.buffer.wait_room(token, cancelled):
                 now = time.perf_counter()  # rest before sampling, so the char uses the freshest settings
-                if now >= rest_at or now < self.quiet_until:
+                if self.one_now:
+                    self.one_now = False
+                elif now >= rest_at or now < self.quiet_until:
                     time.sleep(REST)
-                    while time.perf_counter() < self.quiet_until and not worker.is_cancelled:
+                    while time.perf_counter() < self.quiet_until and not worker.is_cancelled and not self.one_now:
                         time.sleep(REST)
+                    self.one_now = False
                     rest_at = time.perf_counter() + WORK_SLICE
                 item = next(items, None)
                 if item is None or worker.is_cancelled:

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from chargen_core.errors import one_line
-from chargen_core.events import BatchEnded, Event
+from chargen_core.events import BatchEnded, EpochEnded, Event, TrainingStarted
 
+from . import heap
 from .live import LiveGenerator, lower_thread_priority
 from .messages import Failed, GeneratorReady, RunCopied, TrainingEvent, TrainingProgress, TrainingStopped
 
@@ -23,10 +24,14 @@ class EventPump:
         self._lock = threading.Lock()
         self._latest = None
         self._waiting = False
+        self._first_batch = True
         self.batches = 0
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, BatchEnded):
+            if self._first_batch:  # the training step is traced now: its graph lives as long as the trainer
+                self._first_batch = False
+                heap.freeze()
             with self._lock:
                 self._latest = event
                 self.batches += 1
@@ -35,6 +40,10 @@ class EventPump:
                 self._waiting = True
             self.post(TrainingProgress())
         else:
+            if isinstance(event, TrainingStarted):
+                self._first_batch = True
+            elif isinstance(event, EpochEnded):  # validation and preview functions were traced too
+                heap.freeze()
             self.post(TrainingEvent(event))
 
     def take(self) -> BatchEnded | None:
@@ -75,6 +84,7 @@ class TrainingControl:
         def job() -> None:
             error = None
             lower_thread_priority()
+            heap.settle()  # a previous trainer's graphs become collectable garbage here, once
             try:
                 target = resume
                 if target is not None and copy_first:
@@ -129,6 +139,7 @@ class TrainingControl:
                 if not self.own_generator:
                     # A new run has its own vocabulary: swap in a generator over its model, don't refresh the old one.
                     self.live.replace(self.services.generator_from_trainer(trainer))
+                    heap.freeze()
                     self.own_generator = True
                     self.host.post_message(GeneratorReady(trainer.vocab.size, Path(trainer.run_path).name))
                 else:

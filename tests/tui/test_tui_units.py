@@ -186,3 +186,66 @@ def test_trainer_events_are_routed_by_type_not_by_name():
                        if isinstance(c, type) and issubclass(c, messages.Message) and c is not messages.Message]
     assert len(message_classes) >= 11 and all(dataclasses.is_dataclass(c) for c in message_classes)
     assert messages.Failed("x", "y").reason == "y"
+
+
+def test_a_setting_change_samples_one_char_at_once_even_while_the_stream_rests_for_a_key():
+    import time
+    from types import SimpleNamespace
+
+    from tui.generation import GenerationControl
+
+    buffer = StreamBuffer()
+    gen = GenerationControl(host=None, live=LiveGenerator(), buffer=buffer)
+    token = buffer.begin()
+    worker = SimpleNamespace(is_cancelled=False)
+    items = (SimpleNamespace(char="x", prob=1.0, settings=None) for _ in range(1000))
+    gen.quiet(30)  # a key arrived while the stream runs free: sampling rests
+    thread = threading.Thread(target=gen._pump, args=(items, worker, token))
+    thread.start()
+    time.sleep(0.2)
+    assert buffer.pending == 0  # resting
+    gen.setting_changed()
+    deadline = time.perf_counter() + 5
+    while buffer.pending == 0 and time.perf_counter() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.2)
+    assert buffer.pending == 1  # one char with the new setting, then the rest of the quiet
+    gen.quiet_until = 0.0
+    while buffer.pending < 1000 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    thread.join(5)
+    assert buffer.pending == 1000
+
+
+def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
+    import gc
+
+    from chargen_core.events import BatchEnded, TrainingStarted
+    from tui import heap
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    gc.unfreeze()
+    garbage = Cycle()
+    alive = Cycle()
+    del garbage
+    heap.settle()  # the cyclic garbage is collected first, what is alive is frozen
+    assert gc.get_freeze_count() > 0 and not any(type(o) is Cycle and o is not alive for o in gc.get_objects())
+    gc.unfreeze()
+    pump = EventPump(lambda message: None)
+    started = TrainingStarted(epochs=1, initial_epoch=0, steps_per_epoch=3, run_dir="r", params=1, device="CPU",
+                              strategy="default", replicas=1, precision="float32")
+    batch = BatchEnded(epoch=0, step=1, steps_per_epoch=3, global_step=1, loss=1.0, chars_per_second=1.0,
+                       elapsed=0.1)
+    pump(started)
+    assert gc.get_freeze_count() == 0
+    pump(batch)
+    assert gc.get_freeze_count() > 0  # after the first batch: the traced step's objects
+    gc.unfreeze()
+    pump(batch)
+    assert gc.get_freeze_count() == 0  # not again at every batch
+    pump(started)
+    pump(batch)
+    assert gc.get_freeze_count() > 0  # a new training traces again

@@ -116,3 +116,30 @@ async def test_output_view_multiline_prompt_markers_and_dropped_notes():
         view.append(" world")
         await pilot.pause()
         assert view._paras[-1].text == "hello world" and "— 5 chars" not in view.text
+
+
+async def test_an_append_that_does_not_scroll_repaints_only_the_rows_it_changed():
+    from textual.geometry import Region
+
+    view = OutputView()
+    async with Host(view).run_test(size=(30, 8)) as pilot:
+        view.begin_prompt("hi", "greedy")
+        view.append("alpha")
+        await pilot.pause()
+        repainted = []
+        refresh = view.refresh
+        view.refresh = lambda *regions, **kw: (repainted.append(regions), refresh(*regions, **kw))[1]
+        view.append(" beta gamma delta epsilon")  # wraps onto a new row; the view does not scroll yet
+        await pilot.pause()
+        assert repainted and all(regions for regions in repainted)  # a region each time, never the whole view
+        assert repainted[0][0].y == 1 and repainted[0][0].height == view.size.height - 1  # from the open row on
+        cached = [strip.text.rstrip() for strip in view.render_lines(Region(0, 0, view.size.width, view.size.height))]
+        assert cached == rows(view)  # what the screen shows is what the view holds: no stale row
+        assert " ".join(line for line in cached[1:] if line) == "alpha beta gamma delta epsilon"
+        repainted.clear()
+        for i in range(10):
+            view.append(f"\nline {i}")  # scrolls: everything moved, the whole view is repainted
+        assert any(regions == () for regions in repainted)
+        await pilot.pause()
+        cached = [strip.text.rstrip() for strip in view.render_lines(Region(0, 0, view.size.width, view.size.height))]
+        assert cached == rows(view) and cached[-1] == "line 9"

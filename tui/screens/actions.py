@@ -119,7 +119,8 @@ class Actions:
         for notice in notices:
             self.notify(notice, severity="warning")
         self.settings = dataclasses.replace(settings, sampling=sampling)
-        self.handle.set(sampling, self.settings.stop)  # self.settings is a reactive: the status line follows
+        self.handle.set(sampling, self.settings.stop)  # self.settings is watched: the status line follows
+        self.gen.setting_changed()
         # Once the screen shows the change, sampling may resume (with it) instead of resting out its 0.1 s.
         self.call_after_refresh(self.gen.quiet, 0.0)
 

@@ -9,11 +9,11 @@ from chargen_core.events import (CheckpointSaved, EpochEnded, PreviewGenerated, 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from .. import messages as msg
+from .. import heap, messages as msg
 from ..generation import GenerationControl, one_line
 from ..keymap import KEYS
 from ..live import LiveGenerator
@@ -35,12 +35,13 @@ FPS = 30  # stream frames per second: one redraw per frame, however fast the mod
 class MainScreen(Actions, RunActions, Screen):
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
-    # What the header, the status line and the training pane show: assigning one redraws what shows it.
-    state: reactive[str] = reactive("loading", init=False)
-    device: reactive[str] = reactive("…", init=False)
-    model_name: reactive[str] = reactive("no model", init=False)
-    settings: reactive[GenSettings] = reactive(GenSettings, init=False)
-    speed_index: reactive[int] = reactive(0, init=False)
+    # What the header, the status line and the training pane show: assigning one redraws what shows it (through
+    # its watcher). `var`, not `reactive`: a reactive would also repaint the whole screen, ~11 ms per key.
+    state: var[str] = var("loading", init=False)
+    device: var[str] = var("…", init=False)
+    model_name: var[str] = var("no model", init=False)
+    settings: var[GenSettings] = var(GenSettings, init=False)
+    speed_index: var[int] = var(0, init=False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,6 +146,7 @@ class MainScreen(Actions, RunActions, Screen):
                 if serial != self.open_serial:  # the user opened another run meanwhile: that one wins
                     return
                 self.live.replace(generator)
+                heap.settle()  # the model's objects live as long as it is open: out of the collector's way
                 self.post_message(msg.RunOpened(info, generator))
         except Exception as exc:
             self.post_message(msg.Failed(f"opening run {path}", one_line(exc)))

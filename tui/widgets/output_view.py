@@ -184,6 +184,7 @@ class OutputView(ScrollView, can_focus=True):
                 if 0 <= at < len(styles):
                     styles[at] = MARK
                     self.marks += 1
+        open_row = self._rows - 1  # the last row, still open: it and every row after it change
         pos = 0
         for piece in text.split("\n"):
             if pos:
@@ -194,7 +195,7 @@ class OutputView(ScrollView, can_focus=True):
         if self._chars > self.max_chars:
             self._evict()
         self.frames += 1
-        self._changed(at_end)
+        self._changed(at_end, open_row)
 
     def clear(self) -> None:
         self._paras, self._prefix, self._rows, self._chars = [Paragraph()], [0], 1, 0
@@ -253,7 +254,8 @@ class OutputView(ScrollView, can_focus=True):
         elif new_value >= self.max_scroll_y:
             self._follow = True  # back at the end: follow again
 
-    def _changed(self, follow: bool) -> None:
+    def _changed(self, follow: bool, from_row: int | None = None) -> None:
+        """Resize, follow the end and repaint: the rows from `from_row` on (an append), or all of them."""
         size = Size(self._width, self._rows)
         if size != self.virtual_size:
             # Setting virtual_size normally reflows the whole screen; a growing stream only needs this widget
@@ -263,9 +265,16 @@ class OutputView(ScrollView, can_focus=True):
             self._scroll_update(size)
             if self.show_vertical_scrollbar != had_bar:
                 self.refresh(layout=True)
+        scrolled_from = self.scroll_offset.y
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        self.refresh()
+        dirty = None if from_row is None else from_row - scrolled_from
+        if dirty is not None and self.scroll_offset.y == scrolled_from and 0 <= dirty < self.size.height:
+            # Text appended without scrolling: only the rows from the open one down changed. Repainting those
+            # (not the whole view, ~6 ms at every frame of a stream) keeps the UI thread free for keys.
+            self.refresh_lines(from_row, self.size.height - dirty)
+        else:
+            self.refresh()
 
     def on_resize(self) -> None:
         width = max(1, self.scrollable_content_region.width)

@@ -7,7 +7,7 @@ from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import ProgressBar, Static
 
 from .loss_curve import LossCurve
@@ -34,13 +34,14 @@ class TrainingPane(Vertical):
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
     """
 
-    # What the state and metrics lines show: assigning any of them redraws those lines.
-    state: reactive[str] = reactive("idle", init=False)
-    position: reactive[str] = reactive("epoch –", init=False)
-    loss: reactive[float | None] = reactive(None, init=False)
-    val_loss: reactive[float | None] = reactive(None, init=False)
-    speed: reactive[float] = reactive(0.0, init=False)
-    placement: reactive[str] = reactive("", init=False)  # where training runs: strategy, replicas, precision, device
+    # What the state and metrics lines show: assigning any of them redraws those lines (`var`: the watcher updates
+    # the two Statics; a reactive would also repaint the whole pane at every batch).
+    state: var[str] = var("idle", init=False)
+    position: var[str] = var("epoch –", init=False)
+    loss: var[float | None] = var(None, init=False)
+    val_loss: var[float | None] = var(None, init=False)
+    speed: var[float] = var(0.0, init=False)
+    placement: var[str] = var("", init=False)  # where training runs: strategy, replicas, precision, device
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -48,6 +49,7 @@ class TrainingPane(Vertical):
         self.epochs = 0
         self.initial_steps = 0
         self._redraw_due = False
+        self._lines: dict[str, int] = {}  # lines last shown by each Static this pane updates
 
     def compose(self) -> ComposeResult:
         yield Static(id="state")
@@ -113,7 +115,7 @@ class TrainingPane(Vertical):
     def _redraw(self) -> None:
         self._redraw_due = False
         state = Text.assemble((self.state, STATE_STYLES.get(self.state, "")), "  ", self.position)
-        self.query_one("#state", Static).update(state)
+        self.update_static("#state", state)
         metrics = Text.assemble(
             ("loss  ", "bright_black"), nats(self.loss), (" nats  ", "bright_black"), bpc(self.loss),
             (" bpc\n", "bright_black"), ("val   ", "bright_black"), nats(self.val_loss), (" nats  ", "bright_black"),
@@ -121,4 +123,12 @@ class TrainingPane(Vertical):
         )
         if self.placement:
             metrics.append_text(Text.assemble(("\non    ", "bright_black"), (self.placement, "")))
-        self.query_one("#metrics", Static).update(metrics)
+        self.update_static("#metrics", metrics)
+
+    def update_static(self, selector: str, text: Text) -> None:
+        # These lines change at every batch, and a layout pass costs the UI thread several ms: lay out only when
+        # the number of lines changes (lines never wrap, so that number is the height).
+        text.no_wrap, text.overflow = True, "ellipsis"
+        lines = text.plain.count("\n") + 1
+        self.query_one(selector, Static).update(text, layout=self._lines.get(selector) != lines)
+        self._lines[selector] = lines
