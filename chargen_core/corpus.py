@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .config import STANDARDIZE_MODES
+from .config import STANDARDIZE_MODES, CorpusConfig
 from .errors import CorpusError, first_line
 
 BUILTIN = "builtin"
@@ -51,6 +51,14 @@ class Corpus:
         if not self.text:
             return 0
         return self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+
+    def config(self) -> CorpusConfig:
+        """Settings that reload the same corpus later (saved with a run); local paths are made absolute."""
+        source = self.source
+        if source != BUILTIN and source not in PRESETS and not is_url(source) and os.path.exists(source):
+            source = str(Path(source).resolve())
+        return CorpusConfig(source=source, standardize=self.standardize, encoding=self.encoding,
+                            allow_html=self.allow_html)
 
     def sample_line(self, max_chars: int = 100) -> str:
         """A representative non-empty line from the middle of the text, for previews."""

@@ -16,6 +16,7 @@ class TrainingStarted:
     strategy: str  # name of the tf.distribute strategy in use
     replicas: int  # replicas in sync
     precision: str  # "float32" or "mixed_float16"
+    fresh_optimizer: bool = False  # resumed from weights saved without optimizer state: Adam starts anew
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Model builders: the default sequence LSTM (logits at every step) and the tutorial's window model."""
+"""Model builders: the default sequence LSTM (logits at every step) and the tutorial's window model; compiling."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import SEED_EMBEDDING, SEED_UNITS, SEED_WINDOW, ModelConfig
+from .config import SEED_EMBEDDING, SEED_UNITS, SEED_WINDOW, ModelConfig, TrainConfig
 
 if TYPE_CHECKING:  # keras loads TensorFlow: only the builders pay for it, not count_params
     import keras
@@ -64,3 +64,32 @@ def count_params(cfg: ModelConfig, vocab_size: int) -> int:
         total += 4 * cfg.units * (width + cfg.units + 1)
         width = cfg.units
     return total + width * vocab_size + vocab_size
+
+
+def build_with_precision(cfg: ModelConfig, vocab_size: int, precision: str) -> "keras.Model":
+    """build_model under a mixed-precision policy ("float32" or "mixed_float16"), restored afterwards."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        return build_model(cfg, vocab_size)
+    finally:  # the policy is global state; generators built later must get float32
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, precision: str = "float32") -> None:
+    """Adam (with the run's rate and clipping), cross-entropy on the model's outputs, accuracy."""
+    import keras
+
+    optimizer = keras.optimizers.Adam(
+        learning_rate=train_config.learning_rate, clipnorm=train_config.clipnorm or None
+    )
+    if precision == "mixed_float16":
+        # Explicit (not Keras' implicit wrapping) so the saved compile config restores it on resume.
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=model_outputs_logits(model_config)),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )

@@ -64,6 +64,27 @@ def restarted_chief_run(run_path: Path, model_config: ModelConfig) -> RunDir | N
     return run
 
 
+def model_and_optimizer_variables(model) -> list:
+    return [*model.variables, *model.optimizer.variables]
+
+
+def load_checkpoint_into(run: RunDir, model, compile_loaded) -> tuple[object, bool]:
+    """Copy the run's newest good checkpoint (loaded outside the strategy: no collectives) into `model`, optimizer
+    state included. Returns (its manifest, whether it held weights only and so the optimizer starts fresh)."""
+    loaded, manifest, _ = run.load_checkpoint("last", compile=True)
+    fresh_optimizer = getattr(loaded, "optimizer", None) is None  # saved without one (weights only)
+    if fresh_optimizer:
+        compile_loaded(loaded)
+    if not loaded.optimizer.built:
+        loaded.optimizer.build(loaded.trainable_variables)
+    source, target = model_and_optimizer_variables(loaded), model_and_optimizer_variables(model)
+    if [tuple(v.shape) for v in source] != [tuple(v.shape) for v in target]:
+        raise SettingsError(f"{run.path}: the checkpoint does not match the model settings")
+    for dst, src in zip(target, source):
+        dst.assign(src.numpy())
+    return manifest, fresh_optimizer
+
+
 def broadcast_from_chief(strategy, variables, numbers: list[float]) -> list[float]:
     """Give every worker the chief's variable values and numbers (e.g. epoch and step); returns the numbers.
 

@@ -27,7 +27,7 @@ def run_probe(vocab_size: int, device: str, *, seconds: float | None = None, see
     """Train 1 x probe_units of the device's profile on random ids; time `seconds` (PROBE_SECONDS) of steps."""
     from .layers import carry_layers
     from .model import build_model
-    from .training import compile_model
+    from .model import compile_model
 
     start = time.perf_counter()
     profile = sizing.device_profile(device)

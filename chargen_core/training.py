@@ -4,62 +4,29 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback, storage_error
-from .config import CorpusConfig, ModelConfig, TrainConfig
-from .corpus import BUILTIN, PRESETS, Corpus, is_url, load_corpus
+from .config import ModelConfig, TrainConfig
+from .corpus import Corpus, load_corpus
 from .data import make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .early_stop import EarlyStop
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
-from .model import build_model, model_outputs_logits
-from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, restarted_chief_run,
-                          stop_agreement, writes_run_dir)
+from .model import build_with_precision, compile_model
+from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, load_checkpoint_into,
+                          model_and_optimizer_variables, restarted_chief_run, stop_agreement, writes_run_dir)
 from .preview import Previewer
 from .runlock import RunLock
 from .runs import CONFIG, RunDir, check_writable
 from .resume_plan import data_seed, fit_plan
 from .schedule import Schedule, ScheduleCallback
 from .vocab import Vocab
-
-
-def corpus_config_for(corpus: Corpus) -> CorpusConfig:
-    """Settings that reload the same corpus later; local paths are made absolute."""
-    source = corpus.source
-    if source != BUILTIN and source not in PRESETS and not is_url(source) and os.path.exists(source):
-        source = str(Path(source).resolve())
-    return CorpusConfig(source=source, standardize=corpus.standardize, encoding=corpus.encoding,
-                        allow_html=corpus.allow_html)
-
-
-def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, precision: str = "float32") -> None:
-    optimizer = keras.optimizers.Adam(
-        learning_rate=train_config.learning_rate, clipnorm=train_config.clipnorm or None
-    )
-    if precision == "mixed_float16":
-        # Explicit (not Keras' implicit wrapping) so the saved compile config restores it on resume.
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=model_outputs_logits(model_config)),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-    )
-
-
-def _build(model_config: ModelConfig, vocab_size: int, precision: str):
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(precision)
-    try:
-        return build_model(model_config, vocab_size)
-    finally:  # the policy is global state; generators built later must get float32
-        keras.mixed_precision.set_global_policy(previous)
 
 
 class Trainer:
@@ -107,28 +74,33 @@ class Trainer:
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
+        self.fresh_optimizer = False  # set when the checkpoint resumed from holds weights only
         multiworker = is_multiworker(self._info.strategy)
         with self._info.strategy.scope():
             if _resume is None or multiworker:
                 # Multi-worker: creating a variable is a collective op, so every worker builds the same model
                 # the same way (the chief copies its checkpoint in below, then shares it).
-                self.model = _build(model_config, self.vocab.size, self._info.precision)
+                self.model = build_with_precision(model_config, self.vocab.size, self._info.precision)
                 if self.init_from is not None:
                     self.init_from.apply(self.model)
                 compile_model(self.model, model_config, train_config, self._info.precision)
                 if multiworker:
                     self.model.optimizer.build(self.model.trainable_variables)
             elif self._fresh:
-                self.model = _build(model_config, self.vocab.size, self._info.precision)
+                self.model = build_with_precision(model_config, self.vocab.size, self._info.precision)
                 compile_model(self.model, model_config, train_config, self._info.precision)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
                 if getattr(self.model, "optimizer", None) is None:  # saved without one (weights only): a fresh one
+                    self.fresh_optimizer = True
                     compile_model(self.model, model_config, train_config, self._info.precision)
                 self._restore_counters(_resume, manifest)
         if multiworker:
             if _resume is not None and not self._fresh:
-                self._load_into_model(_resume)
+                manifest, self.fresh_optimizer = load_checkpoint_into(
+                    _resume, self.model, lambda loaded: compile_model(loaded, model_config, train_config,
+                                                                      self._info.precision))
+                self._restore_counters(_resume, manifest)
             self._sync_workers()
             fix_symbolic_build(self.model)
             fix_multiworker_logs()
@@ -170,29 +142,12 @@ class Trainer:
         self.state.epochs_done, self.state.global_step = progress.epochs_done, progress.global_step
         self.state.best_val_loss = progress.best_val_loss
 
-    def _variables(self, model) -> list:
-        return [*model.variables, *model.optimizer.variables]
-
-    def _load_into_model(self, run: RunDir) -> None:
-        """Copy the newest good checkpoint (loaded outside the strategy: no collectives) into self.model."""
-        loaded, manifest, _ = run.load_checkpoint("last", compile=True)
-        if getattr(loaded, "optimizer", None) is None:  # saved without one (weights only): a fresh one
-            compile_model(loaded, self.model_config, self.train_config, self._info.precision)
-        if not loaded.optimizer.built:
-            loaded.optimizer.build(loaded.trainable_variables)
-        source, target = self._variables(loaded), self._variables(self.model)
-        if [tuple(v.shape) for v in source] != [tuple(v.shape) for v in target]:
-            raise SettingsError(f"{run.path}: the checkpoint does not match the model settings")
-        for dst, src in zip(target, source):
-            dst.assign(src.numpy())
-        self._restore_counters(run, manifest)
-
     def _sync_workers(self) -> None:
         """Every worker starts from the chief's weights, optimizer state and counters (a restart resumes)."""
         state = self.state
         best = -1.0 if state.best_val_loss is None else state.best_val_loss
         epochs_done, global_step, best = broadcast_from_chief(
-            self._info.strategy, self._variables(self.model),
+            self._info.strategy, model_and_optimizer_variables(self.model),
             [state.epochs_done, state.global_step, best])
         state.epochs_done, state.global_step = int(epochs_done), int(global_step)
         state.best_val_loss = None if best < 0 else best
@@ -292,7 +247,7 @@ class Trainer:
             writer.saved_step = -1 if self._fresh else self.state.global_step
             return run
         return RunDir.create(self.run_path, model_config=self.model_config, train_config=self.train_config,
-                             corpus_config=corpus_config_for(self.corpus), vocab=self.vocab,
+                             corpus_config=self.corpus.config(), vocab=self.vocab,
                              extra={"params": self.params, "strategy": self.strategy_name,
                                     "data_seed": self.data_seed,
                                     **({"init_from": str(self.init_from.source)} if self.init_from else {})})
@@ -318,7 +273,7 @@ class Trainer:
             writer.on_saved = saved
         self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
                                    self.params, self.device, self.strategy_name, self.replicas,
-                                   self._info.precision))
+                                   self._info.precision, self.fresh_optimizer))
         if writer.saved_step < 0:  # a run killed before its first checkpoint can still be resumed
             writer.save(self.model, kind="step", epochs_done=0, global_step=0)
         callback = TrainingCallback(

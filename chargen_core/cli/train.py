@@ -169,6 +169,9 @@ class Reporter:
             self.progress.line(f"training {event.params:,} parameters on {event.device} ({event.strategy}, "
                                f"{event.replicas} replica{'s' if event.replicas != 1 else ''}, {event.precision})"
                                f"{resumed} -> {event.run_dir}")
+            if event.fresh_optimizer:
+                self.progress.line("the checkpoint holds weights only (no optimizer state): training continues "
+                                   "with a fresh optimizer")
         elif isinstance(event, BatchEnded):
             self.progress.update(f"epoch {event.epoch + 1}/{self.epochs} step {event.step}/{event.steps_per_epoch} "
                                  f"loss {event.loss:.4f} {event.chars_per_second:,.0f} chars/s")

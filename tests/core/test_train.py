@@ -220,7 +220,12 @@ def test_a_weights_only_run_resumes_with_a_fresh_optimizer(corpus, tmp_path):
             target.unlink()
     model, _, path = RunDir.open(run_path).load_checkpoint("last")
     assert path == best and np.allclose(model.get_weights()[0], weights_only.get_weights()[0])
-    resumed = Trainer.resume(run_path, epochs=2)
+    events = Recorder()
+    resumed = Trainer.resume(run_path, events, epochs=2)
     assert resumed.model.optimizer is not None
     finished = resumed.run()
     assert finished.reason == "completed" and finished.epochs == 2 and math.isfinite(finished.val_loss)
+    assert events.of(TrainingStarted)[0].fresh_optimizer  # said where training is shown (CLI line, app pane)
+    events = Recorder()
+    Trainer.resume(run_path, events, epochs=3).run()  # its checkpoints now hold Adam's state
+    assert not events.of(TrainingStarted)[0].fresh_optimizer

@@ -81,6 +81,18 @@ async def test_training_pane_shows_progress_losses_and_curve():
         assert "epoch 1/2" in str(pane.query_one("#state", Static).render())
 
 
+async def test_training_pane_says_when_a_weights_only_model_continues_with_a_fresh_optimizer():
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        pane.started(TrainingStarted("r", 9, 8, 10, 100, "CPU", "Default", 1, "float32", fresh_optimizer=True))
+        await pilot.pause()
+        assert "fresh optimizer" in str(pane.query_one("#preview", Static).render())
+        pane.started(TrainingStarted("r", 9, 8, 10, 100, "CPU", "Default", 1, "float32"))
+        pane.preview(8, "later text")
+        await pilot.pause()
+        assert "fresh optimizer" not in str(pane.query_one("#preview", Static).render())
+
+
 async def test_corpus_pane_shows_stats():
     pane = CorpusPane()
     async with Host(pane).run_test(size=(50, 8)) as pilot:

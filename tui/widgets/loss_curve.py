@@ -62,10 +62,15 @@ def render_curve(train: list[tuple[float, float]], val: list[tuple[float, float]
     for r in range(height):
         label = f"{hi:4.2f}" if r == 0 else f"{lo:4.2f}" if r == height - 1 else ""
         text.append(label.rjust(LABEL - 1)[: LABEL - 1] + ("┤" if label else "│"), style="bright_black")
-        for c in range(cols):
-            t, v = grids[0][r][c], grids[1][r][c]
-            bits, style = (v, "yellow") if v else (t, "cyan")
-            text.append(chr(0x2800 + bits) if bits else " ", style=style if bits else "")
+        run, run_style = [], ""
+        for t, v in zip(grids[0][r], grids[1][r]):  # one span per run of a colour: redrawn at every batch
+            bits, style = (v, "yellow") if v else (t, "cyan") if t else (0, "")
+            if style != run_style and run:
+                text.append("".join(run), style=run_style)
+                run = []
+            run.append(chr(0x2800 + bits) if bits else " ")
+            run_style = style
+        text.append("".join(run), style=run_style)
         if r < height - 1:
             text.append("\n")
     return text

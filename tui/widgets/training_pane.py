@@ -84,6 +84,9 @@ class TrainingPane(Vertical):
         self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
         replicas = f"{event.replicas} replica{'s' if event.replicas != 1 else ''}"
         self.placement = f"{event.strategy}, {replicas}, {event.precision}, {event.device}"
+        if event.fresh_optimizer:  # until the first epoch's preview replaces it
+            self.query_one("#preview", Static).update(Text(
+                "weights only, no optimizer state saved: training continues with a fresh optimizer", "yellow"))
         self.set_state("training")
 
     def batch(self, event: BatchEnded) -> None:
