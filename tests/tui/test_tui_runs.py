@@ -90,6 +90,11 @@ async def test_f2_on_the_bundled_model_copies_it_first(make_app, tmp_path):
         assert sha256s(copy) == {k: v for k, v in before.items() if not k.startswith(".")}
         assert screen.model_name == copy.name and not screen.run_info.is_default
         assert any("untouched" in n for n in notes(app))
+        assert not any("fresh optimizer" in n for n in notes(app))
+        services.weights_only = True  # as the installed bundled model (best.keras without optimizer state)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: any("fresh optimizer" in n for n in notes(app)), timeout=15)
+        await wait_for(pilot, lambda: not screen.train.running, timeout=15)
     assert sha256s(bundled) == before
 
 

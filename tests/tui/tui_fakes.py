@@ -119,8 +119,9 @@ class FakeTrainer:
     """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
 
     def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
-                 initial_epoch: int = 0) -> None:
+                 initial_epoch: int = 0, fresh_optimizer: bool = False) -> None:
         self.on_event, self.run_path = on_event, run_path
+        self.fresh_optimizer = fresh_optimizer
         self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
         self.initial_epoch = initial_epoch
         self.paused = False
@@ -143,7 +144,7 @@ class FakeTrainer:
 
     def run(self):
         self.on_event(TrainingStarted(str(self.run_path), self.epochs, self.initial_epoch, self.steps, 1234, "CPU",
-                                      "Default", 1, "float32"))
+                                      "Default", 1, "float32", self.fresh_optimizer))
         step, reason = self.initial_epoch * self.steps, "completed"
         for epoch in range(self.initial_epoch, self.epochs):
             for i in range(1, self.steps + 1):
@@ -168,6 +169,7 @@ class FakeServices:
     def __init__(self, *, default: bool = True, delay: float = 0.0, train_delay: float = 0.0,
                  corpus_error: str | None = None) -> None:
         self.generator = FakeGenerator(delay=delay)
+        self.weights_only = False  # resumed runs hold weights only: their trainer starts a fresh optimizer
         self.default = default
         self.train_delay = train_delay
         self.corpus_error = corpus_error
@@ -245,7 +247,8 @@ class FakeServices:
     def resume_trainer(self, run_path, on_event):
         self.resumed.append(Path(run_path))
         trainer = FakeTrainer(on_event, run_path, delay=self.train_delay,
-                              initial_epoch=self.runs.get(Path(run_path).name, 3))
+                              initial_epoch=self.runs.get(Path(run_path).name, 3),
+                              fresh_optimizer=self.weights_only)
         self.trainers.append(trainer)
         return trainer
 

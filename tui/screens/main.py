@@ -207,6 +207,9 @@ class MainScreen(Actions, RunActions, Screen):
         match message.event:
             case TrainingStarted() as event:
                 self.pane.started(event)
+                if event.fresh_optimizer:
+                    self.notify("this model was saved as weights only: training continues with a fresh optimizer",
+                                severity="warning", timeout=8)
                 self.device = event.device or self.device
                 self.set_state("paused" if self.train.paused else "training")
                 if self.quitting:

@@ -49,7 +49,7 @@ class TrainingPane(Vertical):
         self.epochs = 0
         self.initial_steps = 0
         self._redraw_due = False
-        self._lines: dict[str, int] = {}  # lines last shown by each Static this pane updates
+        self._shapes: dict[str, tuple[int, ...]] = {}  # line lengths last shown by each Static this pane updates
 
     def compose(self) -> ComposeResult:
         yield Static(id="state")
@@ -129,9 +129,9 @@ class TrainingPane(Vertical):
         self.update_static("#metrics", metrics)
 
     def update_static(self, selector: str, text: Text) -> None:
-        # These lines change at every batch, and a layout pass costs the UI thread several ms: lay out only when
-        # the number of lines changes (lines never wrap, so that number is the height).
-        text.no_wrap, text.overflow = True, "ellipsis"
-        lines = text.plain.count("\n") + 1
-        self.query_one(selector, Static).update(text, layout=self._lines.get(selector) != lines)
-        self._lines[selector] = lines
+        # These lines change at every batch, and a layout pass costs the UI thread several ms. Where a narrow
+        # pane wraps them depends on the lengths of their lines (the digits change, the words stay), so lay
+        # out only when one of those lengths changes.
+        shape = tuple(len(line) for line in text.plain.split("\n"))
+        self.query_one(selector, Static).update(text, layout=self._shapes.get(selector) != shape)
+        self._shapes[selector] = shape
