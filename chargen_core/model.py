@@ -93,3 +93,12 @@ def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, p
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=model_outputs_logits(model_config)),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
+
+
+def compile_if_weights_only(model, model_config: ModelConfig, train_config: TrainConfig,
+                            precision: str = "float32") -> bool:
+    """A loaded model saved without optimizer state gets a fresh one; True when that happened."""
+    if getattr(model, "optimizer", None) is not None:
+        return False
+    compile_model(model, model_config, train_config, precision)
+    return True

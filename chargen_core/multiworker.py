@@ -6,6 +6,7 @@ from pathlib import Path
 from .config import ModelConfig, TrainConfig
 from .distribute import is_chief
 from .errors import SettingsError
+from .model import compile_if_weights_only
 from .runs import CONFIG, RunDir
 
 
@@ -68,13 +69,12 @@ def model_and_optimizer_variables(model) -> list:
     return [*model.variables, *model.optimizer.variables]
 
 
-def load_checkpoint_into(run: RunDir, model, compile_loaded) -> tuple[object, bool]:
+def load_checkpoint_into(run: RunDir, model, model_config: ModelConfig, train_config: TrainConfig,
+                         precision: str) -> tuple[object, bool]:
     """Copy the run's newest good checkpoint (loaded outside the strategy: no collectives) into `model`, optimizer
     state included. Returns (its manifest, whether it held weights only and so the optimizer starts fresh)."""
     loaded, manifest, _ = run.load_checkpoint("last", compile=True)
-    fresh_optimizer = getattr(loaded, "optimizer", None) is None  # saved without one (weights only)
-    if fresh_optimizer:
-        compile_loaded(loaded)
+    fresh_optimizer = compile_if_weights_only(loaded, model_config, train_config, precision)
     if not loaded.optimizer.built:
         loaded.optimizer.build(loaded.trainable_variables)
     source, target = model_and_optimizer_variables(loaded), model_and_optimizer_variables(model)

@@ -18,7 +18,7 @@ from .early_stop import EarlyStop
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
-from .model import build_with_precision, compile_model
+from .model import build_with_precision, compile_if_weights_only, compile_model
 from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, load_checkpoint_into,
                           model_and_optimizer_variables, restarted_chief_run, stop_agreement, writes_run_dir)
 from .preview import Previewer
@@ -91,15 +91,13 @@ class Trainer:
                 compile_model(self.model, model_config, train_config, self._info.precision)
             else:
                 self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
-                if getattr(self.model, "optimizer", None) is None:  # saved without one (weights only): a fresh one
-                    self.fresh_optimizer = True
-                    compile_model(self.model, model_config, train_config, self._info.precision)
+                self.fresh_optimizer = compile_if_weights_only(self.model, model_config, train_config,
+                                                               self._info.precision)
                 self._restore_counters(_resume, manifest)
         if multiworker:
             if _resume is not None and not self._fresh:
-                manifest, self.fresh_optimizer = load_checkpoint_into(
-                    _resume, self.model, lambda loaded: compile_model(loaded, model_config, train_config,
-                                                                      self._info.precision))
+                manifest, self.fresh_optimizer = load_checkpoint_into(_resume, self.model, model_config,
+                                                                      train_config, self._info.precision)
                 self._restore_counters(_resume, manifest)
             self._sync_workers()
             fix_symbolic_build(self.model)
