@@ -72,6 +72,7 @@ class TrainConfig:
     warmup_steps: int = 50  # linear warm-up steps before the peak rate
     decay_fraction: float = 0.25  # "wsd": share of the planned steps spent decaying from the peak
     clipnorm: float = 1.0  # global gradient-norm clipping
+    weight_decay: float = 0.0  # decoupled weight decay (AdamW) per unit of learning rate; 0: plain Adam
     val_fraction: float = 0.1  # contiguous tail of the text held out for validation
     seed: int | None = None  # seeds Python, NumPy and TF for reproducible runs
     time_budget: float | None = None  # seconds of training before a clean stop
@@ -93,6 +94,8 @@ class TrainConfig:
             raise SettingsError(f"--learning-rate must be positive, got {self.learning_rate}")
         if not 0.0 < self.val_fraction < 0.5:
             raise SettingsError(f"--val-fraction must be in (0, 0.5), got {self.val_fraction}")
+        if not 0.0 <= self.weight_decay < 1.0:
+            raise SettingsError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
         if not 0.0 < self.decay_fraction <= 1.0:
             raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:

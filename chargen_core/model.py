@@ -79,12 +79,15 @@ def build_with_precision(cfg: ModelConfig, vocab_size: int, precision: str) -> "
 
 
 def compile_model(model, model_config: ModelConfig, train_config: TrainConfig, precision: str = "float32") -> None:
-    """Adam (with the run's rate and clipping), cross-entropy on the model's outputs, accuracy."""
+    """Adam (AdamW with the run's weight decay), the run's rate and clipping; cross-entropy on the model's
+    outputs; accuracy."""
     import keras
 
-    optimizer = keras.optimizers.Adam(
-        learning_rate=train_config.learning_rate, clipnorm=train_config.clipnorm or None
-    )
+    common = {"learning_rate": train_config.learning_rate, "clipnorm": train_config.clipnorm or None}
+    if train_config.weight_decay > 0:
+        optimizer = keras.optimizers.AdamW(weight_decay=train_config.weight_decay, **common)
+    else:
+        optimizer = keras.optimizers.Adam(**common)
     if precision == "mixed_float16":
         # Explicit (not Keras' implicit wrapping) so the saved compile config restores it on resume.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)

@@ -18,7 +18,7 @@ from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_f
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state", "early_stop", "tensorboard", "decay_fraction")
+                "carry_state", "early_stop", "tensorboard", "decay_fraction", "weight_decay")
 CORPUS_FIELDS = ("standardize", "encoding", "allow_html")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -44,6 +44,9 @@ def add_parser(subparsers):
     p.add_argument("--decay-fraction", type=float, default=None, metavar="F",
                    help=f"wsd schedule: share of the planned steps spent decaying (default: {t.decay_fraction})")
     p.add_argument("--clipnorm", type=float, default=None, help=f"gradient-norm clipping, 0: off (default: {t.clipnorm})")
+    p.add_argument("--weight-decay", type=float, default=None, metavar="WD",
+                   help=f"decoupled weight decay (AdamW), scaled by the learning rate, 0: off (default: "
+                        f"{t.weight_decay:g})")
     p.add_argument("--val-fraction", type=float, default=None, help=f"validation tail of the text (default: {t.val_fraction})")
     p.add_argument("--checkpoint-every", type=int, default=None, metavar="N", help=f"also checkpoint every N steps, 0: epoch ends only (default: {t.checkpoint_every})")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on optimizer steps per epoch (default: one pass over the text)")

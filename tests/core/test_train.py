@@ -229,3 +229,18 @@ def test_a_weights_only_run_resumes_with_a_fresh_optimizer(corpus, tmp_path):
     events = Recorder()
     Trainer.resume(run_path, events, epochs=3).run()  # its checkpoints now hold Adam's state
     assert not events.of(TrainingStarted)[0].fresh_optimizer
+
+
+def test_weight_decay_trains_with_adamw_and_a_resume_keeps_it(corpus, tmp_path):
+    import keras
+
+    run_path = tmp_path / "run"
+    trainer = Trainer(corpus, run_path, MODEL, train_config(epochs=1, weight_decay=0.1), Recorder())
+    assert isinstance(trainer.model.optimizer, keras.optimizers.AdamW)
+    assert trainer.model.optimizer.weight_decay == pytest.approx(0.1)
+    assert trainer.run().reason == "completed"
+    resumed = Trainer.resume(run_path, Recorder(), epochs=2)
+    assert isinstance(resumed.model.optimizer, keras.optimizers.AdamW)
+    assert resumed.model.optimizer.weight_decay == pytest.approx(0.1)
+    plain = Trainer(corpus, tmp_path / "plain", MODEL, train_config(epochs=1), Recorder())
+    assert type(plain.model.optimizer) is keras.optimizers.Adam  # 0: plain Adam, as before
