@@ -7,18 +7,20 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    layers and the logits). On a CPU time grows with that cost; on a GPU a step costs about the same until the
    model is big enough to fill the device (GPU_FLOOR_MACS), so width is nearly free there.
 3. The biggest candidate that can still see MIN_TARGETS_PER_PARAM training targets per parameter in the budget
-   is chosen, capped at MAX_PARAMS_PER_CHAR parameters per training character. On the development CPU
-   (~33,000 targets/s for 1 x 256) 150 s buys ~5 M targets: 1 x 256 (16 per parameter) beat 1 x 128 and
-   2 x 128 there, and a 512-wide layer (~1.3 per parameter) would barely train.
+   (as predicted) is chosen, capped at MAX_PARAMS_PER_CHAR parameters per training character. Measured on a
+   2-core CPU (probe ~50,000 targets/s) for ~190 s: 1 x 384 (predicted 6.7 per parameter) beat 1 x 256 on raw
+   and seed-standardized Nietzsche, while 1 x 512 (2.2) was far worse on raw text (under-trained at 6 epochs).
 4. Batch rows and sequence length: 256 x 25 on a CPU (measured best), 1024 x 100 on a GPU (cuDNN runs the long
    loop fast and a big batch fills the device); fewer rows when the corpus is too short to give every stream
    MIN_STEPS_PER_EPOCH batches.
 5. Learning rate: 1e-2 (measured best for 256 units), scaled by sqrt(256 / units) for wider layers.
-6. Dropout (between layers and before the logits) grows with the risk of overfitting, the epochs the budget
-   buys times sqrt(parameters per training character): short runs underfit and keep 0 (1 x 256 for 150 s on
-   Nietzsche: 9 epochs x 0.77 = 7). Measured: at risk 18 (1 x 256, 23 epochs) 0.1 and 0.2 scored the same;
-   at risk 34 (1 x 384, 30 epochs, raw text) 0.2 let validation stall at 1.35 while the training loss fell
-   to 1.07, so from 20 on the rule takes 0.3. Plain Dropout layers keep cuDNN eligible on a GPU.
+6. Dropout (between layers and before the logits) and weight decay grow with the risk of overfitting, the
+   epochs the budget buys times sqrt(parameters per training character): short runs underfit and keep 0
+   (1 x 256 for 150 s on Nietzsche: 9 epochs x 0.77 = 7). Measured: at risk 18 (1 x 256, 23 epochs) dropout
+   0.1 and 0.2 scored the same; every run above 20 with dropout 0.2-0.3 overfit (1 x 384 at risk 34: 1.345
+   and 1.335 on raw text), while 1 x 512 at risk ~29 with 0.5 reached 1.311, and 1.299 with AdamW's weight
+   decay 0.1 added. So from 20 on the rule takes 0.5 and weight decay 0.1. Plain Dropout layers keep cuDNN
+   eligible on a GPU.
 
 Explicit flags win: any of units, layers, batch size, sequence length, learning rate or dropout given by the
 user is kept and the rule picks the rest around it.
@@ -34,14 +36,15 @@ SIZES = ("auto", "default")
 EMBEDDING = 32  # the embedding width every candidate keeps (ModelConfig's default)
 # Candidate (layers, units), smallest first.
 LADDER = ((1, 64), (1, 128), (1, 256), (1, 384), (1, 512), (2, 512), (2, 768), (2, 1024), (3, 1024))
-MIN_TARGETS_PER_PARAM = 12.0  # between 1 x 128 / 1 x 256 (won at 16) and 1 x 512 (~1.3) in 150 s on 2 cores
+MIN_TARGETS_PER_PARAM = 5.0  # between 1 x 384 (won at 6.7) and 1 x 512 (lost at 2.2) in ~190 s on 2 cores
 MAX_PARAMS_PER_CHAR = 8.0  # a corpus of N training characters gets at most 8N parameters (dropout does the rest)
 GPU_FLOOR_MACS = 2_500_000  # a GPU step costs at least as much as a model of about this size per target
 MIN_STEPS_PER_EPOCH = 20  # each carried stream is at least this many batches long
 PROBE_SECONDS = 4.0  # timed seconds of the probe (plus building and tracing the probe model)
 MIN_AUTO_BUDGET = 30.0  # --size auto needs at least this budget: the probe must be a small share of it
 # (overfitting risk: epochs x sqrt(params / training chars), dropout): the first row whose bound holds wins.
-DROPOUT_BY_RISK = ((10.0, 0.0), (20.0, 0.1), (400.0, 0.3), (math.inf, 0.5))
+DROPOUT_BY_RISK = ((10.0, 0.0), (20.0, 0.1), (math.inf, 0.5))
+WEIGHT_DECAY_BY_RISK = ((20.0, 0.0), (math.inf, 0.1))  # (risk bound, AdamW weight decay), as DROPOUT_BY_RISK
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Size:
     seq_len: int
     learning_rate: float
     dropout: float
+    weight_decay: float
     probe_seconds: float  # wall time of the probe, taken from the budget
     probe_targets_per_second: float  # measured on the probe's shape
     predicted_targets_per_second: float  # for the chosen shape
@@ -77,9 +81,13 @@ class Size:
 
     def describe(self) -> str:
         return (f"--size auto: {self.layers} x {self.units} units, batch {self.batch_size} x {self.seq_len}, "
-                f"lr {self.learning_rate:g}, dropout {self.dropout:g} (probe {self.probe_seconds:.1f} s: "
+                f"lr {self.learning_rate:g}, dropout {self.dropout:g}{self._decay_text} (probe {self.probe_seconds:.1f} s: "
                 f"{self.probe_targets_per_second:,.0f} targets/s on 1 x {self.probe_units_hint}; predicted "
                 f"{self.predicted_targets_per_second:,.0f} targets/s, {self.planned_epochs:.1f} epochs)")
+
+    @property
+    def _decay_text(self) -> str:
+        return f", weight decay {self.weight_decay:g}" if self.weight_decay else ""
 
     @property
     def probe_units_hint(self) -> int:
@@ -122,9 +130,18 @@ def predicted_speed(probe_tps: float, device: Device, layers: int, units: int, v
     return probe_tps * fill * max(probe_cost, GPU_FLOOR_MACS) / max(cost, GPU_FLOOR_MACS)
 
 
+def overfit_risk(epochs: float, params_per_char: float) -> float:
+    return epochs * math.sqrt(params_per_char)
+
+
 def dropout_for(epochs: float, params_per_char: float) -> float:
-    risk = epochs * math.sqrt(params_per_char)
+    risk = overfit_risk(epochs, params_per_char)
     return next(rate for bound, rate in DROPOUT_BY_RISK if risk <= bound)
+
+
+def weight_decay_for(epochs: float, params_per_char: float) -> float:
+    risk = overfit_risk(epochs, params_per_char)
+    return next(rate for bound, rate in WEIGHT_DECAY_BY_RISK if risk <= bound)
 
 
 def learning_rate_for(units: int) -> float:
@@ -139,7 +156,7 @@ def fit_batch(train_chars: int, batch_size: int, seq_len: int) -> int:
 def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars: int, vocab_size: int,
            device: str = "CPU", fixed: dict | None = None) -> Size:
     """The decision function. fixed: user-given values (units, layers, batch_size, seq_len, learning_rate,
-    dropout) that are kept as they are."""
+    dropout, weight_decay) that are kept as they are."""
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     profile = device_profile(device)
     if not probe_tps > 0:
@@ -160,11 +177,13 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
             layers, units = cand_layers, cand_units
     speed = predicted_speed(probe_tps, profile, layers, units, vocab_size, batch_size)
     epochs = seconds * speed / max(1, train_chars)
+    params_per_char = params(layers, units, vocab_size) / max(1, train_chars)
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,
         learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
-        dropout=fixed.get("dropout", dropout_for(epochs, params(layers, units, vocab_size) / max(1, train_chars))),
+        dropout=fixed.get("dropout", dropout_for(epochs, params_per_char)),
+        weight_decay=fixed.get("weight_decay", weight_decay_for(epochs, params_per_char)),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
         predicted_targets_per_second=speed, planned_epochs=epochs, device=profile.kind,
     )
@@ -227,5 +246,5 @@ def fit_to_budget(corpus, model_cfg, train_cfg, *, fixed: dict | None = None, re
     model_cfg = dataclasses.replace(model_cfg, units=chosen.units, layers=chosen.layers, seq_len=chosen.seq_len,
                                     dropout=chosen.dropout).validate()
     train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
-                                    time_budget=budget - probe.seconds).validate()
+                                    weight_decay=chosen.weight_decay, time_budget=budget - probe.seconds).validate()
     return model_cfg, train_cfg, chosen

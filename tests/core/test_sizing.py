@@ -24,6 +24,11 @@ def test_cpu_like_150_seconds_reproduces_the_measured_default():
     assert size.predicted_targets_per_second == pytest.approx(33_000)
 
 
+def test_a_faster_cpu_picks_the_width_measured_best_there():
+    size = pick(50_000, 190)  # the quiet 2-core machine: 1 x 384 beat 1 x 256 and 1 x 512 at this budget
+    assert (size.layers, size.units) == (1, 384) and size.dropout == 0.0
+
+
 def test_cpu_like_more_time_buys_a_bigger_model_with_dropout():
     sizes = [pick(33_000, budget) for budget in (150, 600, 3600, 7200)]
     params = [sizing.params(s.layers, s.units, VOCAB) for s in sizes]
