@@ -147,7 +147,7 @@ class Services:
 
         model_config = model_config or self.model_config or ModelConfig()
         train_config = self.train_config or TrainConfig()
-        init = None
+        init = chosen = None
         if spec is not None:  # the new-run screen's choices
             changes = {"tensorboard": spec.tensorboard, "epochs": spec.epochs, "time_budget": spec.time_budget}
             train_config = dataclasses.replace(train_config, **{k: v for k, v in changes.items() if v is not None})
@@ -159,10 +159,13 @@ class Services:
             elif spec.size == "auto":
                 from chargen_core.sizing import fit_to_budget
 
-                model_config, train_config, _ = fit_to_budget(spec.corpus, model_config, train_config)
+                model_config, train_config, chosen = fit_to_budget(spec.corpus, model_config, train_config)
             else:
                 model_config = dataclasses.replace(model_config, **SIZES.get(spec.size, {}))
-        return Trainer(corpus, run_path, model_config, train_config, on_event=on_event, init_from=init)
+        trainer = Trainer(corpus, run_path, model_config, train_config, on_event=on_event, init_from=init)
+        if chosen is not None:
+            trainer.size = chosen  # what the rule picked, told when training starts (as `chargen train` prints it)
+        return trainer
 
     def list_runs(self, root: Path) -> list:
         from chargen_core.catalog import list_runs

@@ -6,6 +6,7 @@ import hashlib
 
 from conftest import wait_for
 from test_tui_app import notes, ready, submit
+from chargen_core.sizing import choose
 from tui.screens.new_run import NewRunScreen, parse_form
 from tui.screens.runs import ConfirmSwitch, RunsScreen
 from tui_fakes import FakeServices
@@ -141,11 +142,14 @@ async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_
         assert not services.trainers
         form.query_one("#source").value = "good.txt"
         await pilot.pause()
+        services.sized = choose(budget=190, probe_tps=50_000, probe_seconds=7.0, train_chars=540_000, vocab_size=85)
         form.action_start()
         await wait_for(pilot, lambda: services.trainers and not isinstance(app.screen, NewRunScreen))
         spec = services.specs[0]
         assert spec.corpus.source == "good.txt" and spec.epochs == 3 and spec.size == "default"
         assert "good.txt" in corpus_text(app)
+        # what --size auto picked is told once training starts, as `chargen train` prints it
+        await wait_for(pilot, lambda: any("1 x 384 units" in n for n in notes(app)))
         await wait_for(pilot, lambda: not app.main_screen.train.running)
 
 

@@ -77,4 +77,5 @@ def test_auto_size_from_the_form_probes_and_fits_the_budget(tmp_path, tiny_corpu
     # the probe's seconds come out of the budget, and the chosen size replaces the defaults' batch
     assert 300.0 < trainer.train_config.time_budget < 600.0
     assert trainer.train_config.batch_size != TrainConfig().batch_size or trainer.model_config != ModelConfig()
+    assert trainer.size.units == trainer.model_config.units  # the app tells the user what the rule picked
     trainer.release()

@@ -1,6 +1,7 @@
 """Widgets on a small host app: output view wrapping/bounding/scrolling, training pane, corpus pane."""
 from __future__ import annotations
 
+import pytest
 from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
 from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar, Static
@@ -79,6 +80,20 @@ async def test_training_pane_shows_progress_losses_and_curve():
         assert pane.query_one(LossCurve).train[-1] == (5, 1.5) and pane.query_one(LossCurve).val == [(10, 1.6)]
         assert "epoch 1: the sample text" in str(pane.query_one("#preview", Static).render())
         assert "epoch 1/2" in str(pane.query_one("#state", Static).render())
+
+
+async def test_training_pane_progress_follows_the_time_budget_when_it_ends_the_run_first():
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        # 1000 epochs of 10 steps planned, but a 100 s budget: after 25 s the bar is a quarter full, not 0.03%.
+        pane.started(TrainingStarted("r", 1000, 0, 10, 100, "CPU", "Default", 1, "float32", time_budget=100.0))
+        pane.batch(BatchEnded(0, 3, 3, 10, 2.0, 1234.0, 25.0))
+        await pilot.pause()
+        assert pane.query_one(ProgressBar).progress == pytest.approx(2500)
+        pane.started(TrainingStarted("r", 2, 0, 10, 100, "CPU", "Default", 1, "float32", time_budget=1e6))
+        pane.batch(BatchEnded(0, 5, 5, 10, 2.0, 1234.0, 25.0))  # the epochs end it first: steps set the bar
+        await pilot.pause()
+        assert pane.query_one(ProgressBar).progress == 5
 
 
 async def test_training_pane_says_when_a_weights_only_model_continues_with_a_fresh_optimizer():

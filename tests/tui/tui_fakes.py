@@ -180,6 +180,7 @@ class FakeServices:
         self.generators: dict[str, FakeGenerator] = {}
         self.resumed: list[Path] = []
         self.specs: list = []
+        self.sized = None  # a sizing.Size the next new trainer reports as chosen by --size auto
         self.copies: list[tuple[Path, Path]] = []
 
     def device(self) -> str:
@@ -242,7 +243,10 @@ class FakeServices:
 
     def new_trainer(self, corpus, run_path, on_event, model_config=None, spec=None):
         self.specs.append(spec)
-        return self._trainer(on_event, run_path)
+        trainer = self._trainer(on_event, run_path)
+        if self.sized is not None:
+            trainer.size = self.sized
+        return trainer
 
     def resume_trainer(self, run_path, on_event):
         self.resumed.append(Path(run_path))

@@ -48,6 +48,7 @@ class TrainingPane(Vertical):
         self.border_title = "Training"
         self.epochs = 0
         self.initial_steps = 0
+        self.total_steps, self.time_budget = 1, None
         self._redraw_due = False
         self._shapes: dict[str, tuple[int, ...]] = {}  # line lengths last shown by each Static this pane updates
 
@@ -77,6 +78,7 @@ class TrainingPane(Vertical):
         self.epochs = event.epochs
         self.initial_steps = event.initial_epoch * event.steps_per_epoch
         total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
+        self.total_steps, self.time_budget = total, event.time_budget
         self.query_one(ProgressBar).update(total=total, progress=0)
         if event.initial_epoch == 0:  # a new run: the opened run's losses and curve are not its past
             self.query_one(LossCurve).set_history([], [])
@@ -92,7 +94,10 @@ class TrainingPane(Vertical):
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
         self.position = f"epoch {event.epoch + 1}/{self.epochs}  step {event.step}/{event.steps_per_epoch}"
-        self.query_one(ProgressBar).update(progress=event.global_step - self.initial_steps)
+        done = event.global_step - self.initial_steps
+        if self.time_budget:  # whichever ends the run first, the epochs or the budget, sets the bar and its ETA
+            done = max(done, self.total_steps * min(1.0, event.elapsed / self.time_budget))
+        self.query_one(ProgressBar).update(progress=done)
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
 
     def epoch(self, event: EpochEnded) -> None:
