@@ -17,6 +17,7 @@ class TrainingStarted:
     replicas: int  # replicas in sync
     precision: str  # "float32" or "mixed_float16"
     fresh_optimizer: bool = False  # resumed from weights saved without optimizer state: Adam starts anew
+    time_budget: float | None = None  # seconds of training this session may take (None: the epochs decide)
 
 
 @dataclass(frozen=True)

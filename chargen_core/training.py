@@ -271,7 +271,7 @@ class Trainer:
             writer.on_saved = saved
         self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
                                    self.params, self.device, self.strategy_name, self.replicas,
-                                   self._info.precision, self.fresh_optimizer))
+                                   self._info.precision, self.fresh_optimizer, cfg.time_budget))
         if writer.saved_step < 0:  # a run killed before its first checkpoint can still be resumed
             writer.save(self.model, kind="step", epochs_done=0, global_step=0)
         callback = TrainingCallback(
