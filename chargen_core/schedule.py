@@ -25,8 +25,17 @@ class Schedule:
         self.peak, self.kind, self.warmup = float(peak), kind, int(warmup_steps)
         self.decay_fraction = float(decay_fraction)
         self.planned_steps = max(1, int(planned_steps))
+        self.rewarm_from: int | None = None  # a resume with a fresh optimizer warms up again from this step
 
     def rate(self, step: int) -> float:
+        rate = self._curve(step)
+        if self.rewarm_from is not None and self.warmup and 0 <= step - self.rewarm_from < self.warmup:
+            # Adam's first steps from empty moments move every weight by about the rate: on a trained model
+            # that undoes training (measured: the bundled model's validation 1.343 -> 1.37 at the held peak).
+            rate *= (step - self.rewarm_from + 1) / self.warmup
+        return rate
+
+    def _curve(self, step: int) -> float:
         if self.kind == "constant":
             return self.peak
         warmup = min(self.warmup, self.planned_steps // 2)  # a short run still gets to decay

@@ -127,6 +127,8 @@ class Trainer:
         self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
                                  warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps,
                                  decay_fraction=train_config.decay_fraction)
+        if self.fresh_optimizer:
+            self.schedule.rewarm_from = self.state.global_step
 
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""

@@ -178,6 +178,10 @@ def test_schedules():
     cosine = Schedule(1.0, kind="cosine", warmup_steps=10, planned_steps=100)
     rates = [cosine.rate(s) for s in range(10, 101)]
     assert rates == sorted(rates, reverse=True) and rates[-1] == pytest.approx(FLOOR)
+    rewarmed = Schedule(1.0, kind="wsd", warmup_steps=10, planned_steps=100)
+    rewarmed.rewarm_from = 40  # a weights-only resume at step 40: Adam starts empty, the rate ramps up again
+    assert rewarmed.rate(40) == pytest.approx(0.1) and rewarmed.rate(44) == pytest.approx(0.5)
+    assert rewarmed.rate(50) == 1.0 and rewarmed.rate(39) == 1.0
 
 
 def test_run_in_a_worker_thread_stops_on_request(corpus, tmp_path):
@@ -226,8 +230,11 @@ def test_a_weights_only_run_resumes_with_a_fresh_optimizer(corpus, tmp_path):
     finished = resumed.run()
     assert finished.reason == "completed" and finished.epochs == 2 and math.isfinite(finished.val_loss)
     assert events.of(TrainingStarted)[0].fresh_optimizer  # said where training is shown (CLI line, app pane)
+    assert resumed.schedule.rewarm_from == manifest.global_step > 0  # the rate warms up again from there
     events = Recorder()
-    Trainer.resume(run_path, events, epochs=3).run()  # its checkpoints now hold Adam's state
+    again = Trainer.resume(run_path, events, epochs=3)
+    assert again.schedule.rewarm_from is None
+    again.run()  # its checkpoints now hold Adam's state
     assert not events.of(TrainingStarted)[0].fresh_optimizer
 
 
