@@ -1,4 +1,4 @@
-"""Headless command line: `chargen train | generate | eval | info | runs` (exit 0 ok, 2 bad input, 1 internal error)."""
+"""Headless command line: `chargen train | generate | eval | info | runs | export` (exit 0 ok, 2 bad input, 1 internal error)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ import traceback
 from .. import __version__
 from ..errors import ChargenError, one_line
 
-SUBCOMMANDS = ("train", "generate", "eval", "info", "runs")
+SUBCOMMANDS = ("train", "generate", "eval", "info", "runs", "export")
 
 
 EXAMPLES = """examples:
@@ -20,6 +20,7 @@ EXAMPLES = """examples:
   chargen train --init-from default --corpus my.txt --tensorboard   # fine-tune the bundled model
   chargen generate --prompt "The " --strategy top-p   # no RUN: the bundled model
   chargen eval NAME --json
+  chargen export NAME ~/share/my-model             # weights only, ready to share or open with --run
 """
 
 
