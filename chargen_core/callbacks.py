@@ -173,7 +173,7 @@ class RunState:
     best_val_loss: float | None = None
     val_loss: float | None = None
     val_bpc: float | None = None
-    reason: str | None = None  # why training ended early: "stopped" | "time_budget" | "nan"
+    reason: str | None = None  # why training ended early: "stopped" | "time_budget" | "nan" | "early_stop" | "plateau"
     targets: int = 0  # training targets seen in this session
     batch_seconds: float = 0.0  # time inside training steps in this session
     paused_seconds: float = 0.0

@@ -83,6 +83,7 @@ class TrainConfig:
     precision: str = "auto"  # auto | float32 | mixed
     carry_state: bool = True  # lstm: carry the LSTM state from batch to batch (truncated BPTT; one replica only)
     early_stop: int = 0  # stop after this many epoch-end evaluations without a better val loss (0: never)
+    plateau_decay: int = 0  # wsd: begin the final decay after this many evaluations without a better val loss (0: off)
     tensorboard: bool = False  # write Keras TensorBoard logs under RUN/logs (the chief only)
 
     def validate(self) -> "TrainConfig":
@@ -106,6 +107,8 @@ class TrainConfig:
             raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
         if not isinstance(self.early_stop, int) or self.early_stop < 0:
             raise SettingsError(f"--early-stop must be a whole number of evaluations >= 0, got {self.early_stop}")
+        if not isinstance(self.plateau_decay, int) or self.plateau_decay < 0:
+            raise SettingsError(f"--plateau-decay must be a whole number of evaluations >= 0, got {self.plateau_decay}")
         if self.distribute not in DISTRIBUTIONS:
             raise SettingsError(f"unknown --distribute {self.distribute!r}; choose one of {', '.join(DISTRIBUTIONS)}")
         if self.precision not in PRECISIONS:

@@ -26,6 +26,20 @@ class Schedule:
         self.decay_fraction = float(decay_fraction)
         self.planned_steps = max(1, int(planned_steps))
         self.rewarm_from: int | None = None  # a resume with a fresh optimizer warms up again from this step
+        self.decay_start: int | None = None  # set when validation stalled: the decay began here (start_decay)
+
+    def start_decay(self, step: int) -> None:
+        """Begin the final decay now instead of at the planned point (wsd only: validation has stopped
+        improving at the peak). It lasts decay_fraction of the run, as planned, so the run ends at planned_steps."""
+        f = self.decay_fraction
+        if self.kind != "wsd" or self.decay_start is not None or step >= int(self.planned_steps * (1 - f)):
+            return  # not wsd, or already decaying
+        length = step if f >= 1.0 else round(step * f / (1 - f))
+        self.decay_start, self.planned_steps = step, min(self.planned_steps, step + max(1, length))
+
+    @property
+    def decaying_early(self) -> bool:
+        return self.decay_start is not None
 
     def rate(self, step: int) -> float:
         rate = self._curve(step)
@@ -44,6 +58,8 @@ class Schedule:
         decay_from = warmup
         if self.kind == "wsd":
             decay_from = max(warmup, int(self.planned_steps * (1 - self.decay_fraction)))
+            if self.decay_start is not None:
+                decay_from = self.decay_start
             if step < decay_from:
                 return self.peak
         progress = min(1.0, (step - decay_from) / max(1, self.planned_steps - decay_from))
@@ -76,6 +92,9 @@ class ScheduleCallback(keras.callbacks.Callback):
             return
         speed = done / max(1e-6, now - self._first_time)  # steps/s, validation and checkpoints included
         remaining = max(0.0, self.time_budget - now) * speed
-        self.schedule.planned_steps = max(step + 1, min(self.max_steps, int(step + remaining)))
+        planned = max(step + 1, min(self.max_steps, int(step + remaining)))
+        if self.schedule.decaying_early:  # the plateau set the end: the budget may only bring it closer
+            planned = min(planned, self.schedule.planned_steps)
+        self.schedule.planned_steps = planned
 
 

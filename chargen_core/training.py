@@ -14,7 +14,7 @@ from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, load_corpus
 from .data import make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
-from .early_stop import EarlyStop
+from .early_stop import EarlyStop, PlateauDecay
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
@@ -291,6 +291,8 @@ class Trainer:
         callbacks = [scheduler, callback]
         if cfg.early_stop:
             callbacks.append(EarlyStop(state, cfg.early_stop))
+        if cfg.plateau_decay and not is_multiworker(self._info.strategy):  # (workers' schedules must agree)
+            callbacks.append(PlateauDecay(state, self.schedule, cfg.plateau_decay))
         if cfg.tensorboard and writer.is_chief:  # workers other than the chief would write the same curves
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(self.run_path / "logs"), write_graph=False,
                                                          update_freq=100, profile_batch=0))
@@ -306,8 +308,8 @@ class Trainer:
                 break
         train_seconds = state.elapsed()
         reason = state.reason or "completed"
-        if reason in ("stopped", "time_budget") and writer.saved_step != state.global_step:
-            improved = reason == "time_budget" and self._final_validation()
+        if reason in ("stopped", "time_budget", "plateau") and writer.saved_step != state.global_step:
+            improved = reason in ("time_budget", "plateau") and self._final_validation()
             writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step,
                         val_loss=state.val_loss if improved else None, best=improved)
         if writer.is_chief:

@@ -18,7 +18,7 @@ from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_f
 MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state", "early_stop", "tensorboard", "decay_fraction", "weight_decay")
+                "carry_state", "early_stop", "tensorboard", "decay_fraction", "weight_decay", "plateau_decay")
 CORPUS_FIELDS = ("standardize", "encoding", "allow_html")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -38,6 +38,9 @@ def add_parser(subparsers):
                         "fixed measured defaults. Flags you give yourself are kept")
     p.add_argument("--early-stop", type=int, default=None, metavar="N",
                    help="stop when val loss has not improved for N epochs (default: never)")
+    p.add_argument("--plateau-decay", type=int, default=None, metavar="N",
+                   help="wsd: begin the final decay when val loss has not improved for N epochs, and end the run "
+                        "when the decay does (default: off; --size auto sets it for long runs)")
     p.add_argument("--batch-size", type=int, default=None, help=f"global batch size (default: {t.batch_size})")
     p.add_argument("--learning-rate", type=float, default=None, help=f"peak learning rate (default: {t.learning_rate:g})")
     p.add_argument("--schedule", choices=SCHEDULES, default=None, help=f"learning-rate schedule (default: {t.schedule})")

@@ -139,3 +139,51 @@ def test_early_stop_after_n_evaluations_without_improvement():
     state.val_loss = 1.41  # second evaluation in a row above 1.4
     stop.on_epoch_end(5)
     assert stop.model.stop_training and state.reason == "early_stop"
+
+
+def test_plateau_decay_starts_the_decay_when_validation_stalls_and_ends_the_run_with_it():
+    from types import SimpleNamespace
+
+    from chargen_core.callbacks import RunState
+    from chargen_core.early_stop import PlateauDecay
+    from chargen_core.schedule import FLOOR, Schedule
+
+    schedule = Schedule(1.0, kind="wsd", warmup_steps=10, planned_steps=10_000)
+    state = RunState()
+    plateau = PlateauDecay(state, schedule, patience=2)
+    plateau.set_model(SimpleNamespace(stop_training=False))
+    for epoch, loss in enumerate([2.0, 1.5, 1.6]):
+        state.val_loss, state.global_step = loss, 300 * (epoch + 1)
+        plateau.on_epoch_end(epoch)
+    assert not schedule.decaying_early and schedule.rate(900) == 1.0  # one evaluation without progress
+    state.val_loss, state.global_step = 1.55, 1200
+    plateau.on_epoch_end(3)
+    # The decay lasts a third of the steps so far (decay_fraction 0.25 of the run) and the run ends with it.
+    assert schedule.decay_start == 1200 and schedule.planned_steps == 1600
+    assert schedule.rate(1200) == pytest.approx(1.0) and 0.05 < schedule.rate(1400) < 1.0
+    assert schedule.rate(1600) == pytest.approx(FLOOR)
+    state.global_step = 1599
+    plateau.on_train_batch_end(0)
+    assert not plateau.model.stop_training
+    state.global_step = 1600
+    plateau.on_train_batch_end(0)
+    assert plateau.model.stop_training and state.reason == "plateau"
+
+
+def test_plateau_decay_leaves_a_decay_already_under_way_and_other_schedules_alone():
+    from chargen_core.schedule import Schedule
+
+    late = Schedule(1.0, kind="wsd", planned_steps=1000)
+    late.start_decay(800)  # the planned decay began at 750
+    assert not late.decaying_early and late.planned_steps == 1000
+    cosine = Schedule(1.0, kind="cosine", planned_steps=1000)
+    cosine.start_decay(100)
+    assert not cosine.decaying_early
+
+
+def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither():
+    short, long = pick(50_000, 190), pick(50_000, 3600)
+    assert (short.weight_decay, short.plateau_decay) == (0.0, 0)
+    assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY and long.plateau_decay == sizing.LONG_RUN_PLATEAU
+    assert "decay after 3 epochs without progress" in long.describe()
+    assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins

@@ -251,3 +251,17 @@ def test_weight_decay_trains_with_adamw_and_a_resume_keeps_it(corpus, tmp_path):
     assert resumed.model.optimizer.weight_decay == pytest.approx(0.1)
     plain = Trainer(corpus, tmp_path / "plain", MODEL, train_config(epochs=1), Recorder())
     assert type(plain.model.optimizer) is keras.optimizers.Adam  # 0: plain Adam, as before
+
+
+def test_a_stalled_validation_ends_the_run_after_an_early_decay(corpus, tmp_path, monkeypatch):
+    from chargen_core.early_stop import Plateau
+
+    monkeypatch.setattr(Plateau, "stalled", lambda self, val_loss: True)  # as if validation stopped improving
+    events = Recorder()
+    run_path = tmp_path / "run"
+    trainer = Trainer(corpus, run_path, MODEL, train_config(epochs=6, steps_per_epoch=6, plateau_decay=1), events)
+    finished = trainer.run()
+    # Stalled at the end of epoch 1 (step 6): the decay takes a third as many steps again, then the run ends.
+    assert finished.reason == "plateau" and finished.steps == 8 and trainer.schedule.decay_start == 6
+    assert RunDir.open(run_path).state()["status"] == "plateau"
+    assert math.isfinite(finished.val_loss)  # the annealed weights were scored
