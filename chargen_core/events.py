@@ -61,7 +61,7 @@ class PreviewGenerated:
 @dataclass(frozen=True)
 class TrainingFinished:
     run_dir: str
-    reason: str  # "completed" | "stopped" | "time_budget" | "nan"
+    reason: str  # "completed" | "stopped" | "time_budget" | "nan" | "early_stop" | "plateau"
     epochs: int  # epochs completed in total (resume included)
     steps: int  # optimizer steps in total
     val_loss: float | None  # last validation loss, nats/char
@@ -69,6 +69,21 @@ class TrainingFinished:
     best_val_loss: float | None
     train_seconds: float  # wall time spent training in this session
     targets_per_second: float  # training targets (predicted characters) per second, this session
+
+    @property
+    def outcome(self) -> str:
+        """The reason in words, for people."""
+        return FINISH_WORDS.get(self.reason, self.reason)
+
+
+FINISH_WORDS = {
+    "completed": "finished its epochs",
+    "stopped": "stopped",
+    "time_budget": "used its time budget",
+    "nan": "stopped: the loss became NaN",
+    "early_stop": "stopped early: validation stopped improving",
+    "plateau": "finished: validation stalled, so the rate decayed early",
+}
 
 
 @dataclass(frozen=True)

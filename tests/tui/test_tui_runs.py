@@ -151,6 +151,7 @@ async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_
         # what --size auto picked is told once training starts, as `chargen train` prints it
         await wait_for(pilot, lambda: any("1 x 384 units" in n for n in notes(app)))
         await wait_for(pilot, lambda: not app.main_screen.train.running)
+        await wait_for(pilot, lambda: any("training finished its epochs: 2 epochs" in n for n in notes(app)))
 
 
 def test_parse_form_rules():

@@ -226,7 +226,7 @@ class MainScreen(Actions, RunActions, Screen):
             case TrainingFinished() as event:
                 self.set_state("done")
                 self.train.maybe_refresh(force=True)
-                self.notify(f"training {event.reason}: {event.epochs} epochs, val loss "
+                self.notify(f"training {event.outcome}: {event.epochs} epochs, val loss "
                             f"{'—' if event.val_loss is None else f'{event.val_loss:.3f}'} nats/char")
             case TrainingFailed() as event:
                 self.set_state("failed")
