@@ -41,6 +41,27 @@ def test_streams_text_and_ends_with_json(run_dir, capsys):
     assert result["chars_per_second"] > 0 and result["first_char_ms"] > 0
 
 
+@pytest.mark.parametrize("hz, most_flushes", [(1e-9, 2), (1e9, 2001)])
+def test_streaming_flushes_at_a_bounded_rate(run_dir, monkeypatch, hz, most_flushes):
+    """Text shows as it is made, but not with one system call per character."""
+    import io
+
+    from chargen_core.cli import generate as generate_cli
+
+    class Counting(io.StringIO):
+        flushes = 0
+
+        def flush(self):
+            Counting.flushes += 1
+
+    out = Counting()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(generate_cli, "FLUSH_HZ", hz)
+    assert main(["generate", str(run_dir), "--prompt", "the ", "--length", "2000", "--seed", "1"]) == 0
+    assert len(out.getvalue()) == 2001  # every character, and the closing newline
+    assert Counting.flushes <= most_flushes and (hz < 1 or Counting.flushes > 1000)
+
+
 def test_settings_flags_reach_the_sampler(run_dir, capsys):
     argv = ["generate", str(run_dir), "--prompt", "to be", "--length", "20", "--json"]
     assert main(argv + ["--strategy", "top-k", "--k", "3", "--temperature", "1.0"]) == 0
