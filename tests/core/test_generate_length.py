@@ -33,7 +33,7 @@ def test_streaming_without_keeping_the_text_does_not_grow_with_the_length():
     assert len(kept_result.text) == 20_000 and kept_result.chars_per_second > 0
     # 10x the characters, (nearly) the same peak; keeping the text costs bytes per character
     assert long < short + 64 * 1024, (short, long)
-    assert kept > long + 20_000 * 8, (long, kept)
+    assert kept > long + 20_000 * 4, (long, kept)  # a list of 20,000 references and the joined text
 
 
 def test_json_with_a_huge_length_is_capped_with_a_notice(capsys, monkeypatch):
