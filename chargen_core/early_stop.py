@@ -57,3 +57,13 @@ class PlateauDecay(keras.callbacks.Callback):
                 and self.state.global_step >= self.schedule.planned_steps):
             self.state.reason = "plateau"
             self.model.stop_training = True
+
+
+def plateau_callbacks(config, state, schedule, *, multiworker: bool) -> list:
+    """The callbacks a run's --early-stop and --plateau-decay ask for (after the TrainingCallback).
+
+    No plateau decay across workers: their schedules must agree step for step, and it reads each one's own state."""
+    callbacks = [EarlyStop(state, config.early_stop)] if config.early_stop else []
+    if config.plateau_decay and not multiworker:
+        callbacks.append(PlateauDecay(state, schedule, config.plateau_decay))
+    return callbacks

@@ -34,7 +34,7 @@ class Schedule:
         f = self.decay_fraction
         if self.kind != "wsd" or self.decay_start is not None or step >= int(self.planned_steps * (1 - f)):
             return  # not wsd, or already decaying
-        length = step if f >= 1.0 else round(step * f / (1 - f))
+        length = round(step * f / (1 - f))  # f < 1 here: a decay over the whole run has always begun
         self.decay_start, self.planned_steps = step, min(self.planned_steps, step + max(1, length))
 
     @property

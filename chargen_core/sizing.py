@@ -26,8 +26,8 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    overfit from epoch ~21 (validation 1.3165 -> 1.323 by epoch 33 while the training loss fell to 1.20), so
    more time would otherwise buy a worse model than 14 minutes did.
 
-Explicit flags win: any of units, layers, batch size, sequence length, learning rate or dropout given by the
-user is kept and the rule picks the rest around it.
+Explicit flags win: any of units, layers, batch size, sequence length, learning rate, dropout, weight decay or
+plateau decay given by the user is kept and the rule picks the rest around it.
 """
 from __future__ import annotations
 
@@ -184,14 +184,14 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
             layers, units = cand_layers, cand_units
     speed = predicted_speed(probe_tps, profile, layers, units, vocab_size, batch_size)
     epochs = seconds * speed / max(1, train_chars)
-    params_per_char = params(layers, units, vocab_size) / max(1, train_chars)
+    long = long_run(epochs, params(layers, units, vocab_size) / max(1, train_chars))
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,
         learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
-        dropout=fixed.get("dropout", dropout_for(epochs, params_per_char)),
-        weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long_run(epochs, params_per_char) else 0.0),
-        plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long_run(epochs, params_per_char) else 0),
+        dropout=fixed.get("dropout", dropout_for(epochs, params(layers, units, vocab_size) / max(1, train_chars))),
+        weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long else 0.0),
+        plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long else 0),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
         predicted_targets_per_second=speed, planned_epochs=epochs, device=profile.kind,
     )

@@ -14,7 +14,7 @@ from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, load_corpus
 from .data import make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
-from .early_stop import EarlyStop, PlateauDecay
+from .early_stop import plateau_callbacks
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
@@ -289,10 +289,7 @@ class Trainer:
         scheduler = ScheduleCallback(self.schedule, state, max_steps=self.max_steps, time_budget=replan_budget)
         # validation_steps=None: one full pass over the finite validation set each epoch.
         callbacks = [scheduler, callback]
-        if cfg.early_stop:
-            callbacks.append(EarlyStop(state, cfg.early_stop))
-        if cfg.plateau_decay and not is_multiworker(self._info.strategy):  # (workers' schedules must agree)
-            callbacks.append(PlateauDecay(state, self.schedule, cfg.plateau_decay))
+        callbacks += plateau_callbacks(cfg, state, self.schedule, multiworker=is_multiworker(self._info.strategy))
         if cfg.tensorboard and writer.is_chief:  # workers other than the chief would write the same curves
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(self.run_path / "logs"), write_graph=False,
                                                          update_freq=100, profile_batch=0))

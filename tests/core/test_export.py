@@ -10,7 +10,7 @@ from test_cli import TINY, run_main
 
 
 def test_export_writes_weights_only_and_the_copy_opens_generates_and_continues(capsys, tmp_path, tiny_corpus_file):
-    run_dir, dest = tmp_path / "run", tmp_path / "shared" / "model"
+    run_dir, dest = tmp_path / "run", tmp_path / "exports" / "model"
     rc, _, err = run_main(capsys, "train", "--corpus", tiny_corpus_file, "--run-dir", run_dir, "--epochs", "2", "--seed", "0", *TINY)
     assert rc == 0, err
     dest.parent.mkdir()
@@ -23,7 +23,7 @@ def test_export_writes_weights_only_and_the_copy_opens_generates_and_continues(c
     with zipfile.ZipFile(dest / "best.keras") as keras_file:
         assert b"optimizer" not in keras_file.read("model.weights.h5")  # weights only
     assert (dest / "best.keras").stat().st_size < (run_dir / "best.keras").stat().st_size
-    assert not list(tmp_path.glob("shared/.tmp-*"))
+    assert not list(tmp_path.glob("exports/.tmp-*"))
     source = RunDir.open(run_dir)
     copy = RunDir.open(dest)
     assert copy.vocab.chars == source.vocab.chars and copy.model_config == source.model_config
