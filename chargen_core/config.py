@@ -28,7 +28,8 @@ class ModelConfig:
     embedding_dim: int = 32  # width of the character embedding
     units: int = 256  # LSTM units per layer (chosen by bench/quality.py under a 150 s CPU budget; see bench/README.md)
     layers: int = 1  # stacked LSTM layers
-    dropout: float = 0.0  # dropout between layers and before the output (0 keeps cuDNN eligible on GPU)
+    dropout: float = 0.0  # dropout between layers and before the output (keeps cuDNN eligible on GPU)
+    recurrent_dropout: float = 0.0  # dropout on the state fed back at each step (above 0 a GPU loses cuDNN)
     seq_len: int = 25  # characters per training batch row: the BPTT length (seed arch: fixed 20-char windows)
 
     def validate(self) -> "ModelConfig":
@@ -38,8 +39,10 @@ class ModelConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise SettingsError(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise SettingsError(f"--dropout must be in [0, 1), got {self.dropout}")
+        for name in ("dropout", "recurrent_dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise SettingsError(f"--{name.replace('_', '-')} must be in [0, 1), got {value}")
         return self
 
     @property

@@ -25,8 +25,9 @@ def _build_lstm(cfg: ModelConfig, vocab_size: int) -> "keras.Model":
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(vocab_size, cfg.embedding_dim, name="embedding")(ids)
     for i in range(cfg.layers):
-        # Defaults here (tanh/sigmoid, no recurrent dropout, not unrolled, with bias) keep cuDNN eligible on GPU.
-        x = CarryLSTM(cfg.units, return_sequences=True, name=f"lstm_{i}")(x)
+        # Defaults here (tanh/sigmoid, not unrolled, with bias) keep cuDNN eligible on GPU; recurrent dropout
+        # does not (a CPU never uses cuDNN, so there it costs only the masks).
+        x = CarryLSTM(cfg.units, return_sequences=True, recurrent_dropout=cfg.recurrent_dropout, name=f"lstm_{i}")(x)
         if cfg.dropout > 0:
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
     # Logits stay float32 even under mixed precision, for a stable softmax/loss.

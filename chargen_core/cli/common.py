@@ -44,6 +44,10 @@ def add_corpus_flags(parser, default: str | None = "builtin") -> None:
                         help="accept a URL that serves an HTML page (default: refuse it)")
 
 
+# ModelConfig fields that add_model_flags sets (as config field names)
+MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "recurrent_dropout", "seq_len")
+
+
 def add_model_flags(parser) -> None:
     d = ModelConfig()
     parser.add_argument("--arch", choices=ARCHS, default=None,
@@ -54,6 +58,9 @@ def add_model_flags(parser) -> None:
                         help=f"character embedding width (default: {d.embedding_dim})")
     parser.add_argument("--dropout", type=float, default=None,
                         help=f"dropout after each LSTM layer (default: {d.dropout})")
+    parser.add_argument("--recurrent-dropout", type=float, default=None, metavar="R",
+                        help=f"dropout on each LSTM's fed-back state, one mask per sequence; a GPU then runs "
+                             f"without cuDNN (default: {d.recurrent_dropout})")
     parser.add_argument("--seq-len", type=int, default=None,
                         help=f"characters per training sequence (default: {d.seq_len})")
 

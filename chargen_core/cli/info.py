@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from ..config import SEED_STEP, SEED_WINDOW, ModelConfig
 from ..errors import SettingsError
-from .common import add_corpus_flags, add_model_flags, given, print_json
+from .common import MODEL_FIELDS, add_corpus_flags, add_model_flags, given, print_json
 
-MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 IMPORTS_TF_ITSELF = True
 
 

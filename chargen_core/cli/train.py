@@ -12,10 +12,9 @@ from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, CorpusConfig, ModelCo
 from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
 from ..sizing import resolve_size
-from .common import (SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags, given,
-                     print_json, resolve_run_arg, say)
+from .common import (MODEL_FIELDS, SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags,
+                     given, print_json, resolve_run_arg, say)
 
-MODEL_FIELDS = ("arch", "units", "layers", "embedding_dim", "dropout", "seq_len")
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
                 "carry_state", "early_stop", "tensorboard", "decay_fraction", "weight_decay", "plateau_decay")

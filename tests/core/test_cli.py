@@ -75,6 +75,7 @@ def test_bad_corpus_is_one_line_exit_2(capsys, tmp_path, monkeypatch, kind, mess
     (["--time-budget", "-3"], "--time-budget must be positive"),
     (["--steps-per-epoch", "-2"], "--steps-per-epoch must be a positive integer"),
     (["--weight-decay", "-0.1"], "--weight-decay must be in [0, 1)"),
+    (["--recurrent-dropout", "1"], "--recurrent-dropout must be in [0, 1)"),
     (["--epochs", "two"], "invalid int value"),
     (["--arch", "gru"], "invalid choice"),
 ])

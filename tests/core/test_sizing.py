@@ -20,13 +20,15 @@ def pick(tps, budget, device="CPU", chars=NIETZSCHE_TRAIN, **fixed):
 def test_cpu_like_150_seconds_reproduces_the_measured_default():
     size = pick(33_000, 150)  # the development machine's 1 x 256 speed
     assert (size.layers, size.units, size.batch_size, size.seq_len) == (1, 256, 256, 25)
-    assert size.learning_rate == pytest.approx(1e-2) and size.dropout == 0.0
+    assert size.learning_rate == pytest.approx(1e-2)
+    assert size.dropout == 0.2  # 9 epochs x sqrt(0.59 parameters per character): risk 7, past the first bound (5)
     assert size.predicted_targets_per_second == pytest.approx(33_000)
 
 
 def test_a_faster_cpu_picks_the_width_measured_best_there():
     size = pick(50_000, 190)  # the quiet 2-core machine: 1 x 384 beat 1 x 256 and 1 x 512 at this budget
-    assert (size.layers, size.units) == (1, 384) and size.dropout == 0.0
+    assert (size.layers, size.units) == (1, 384)
+    assert size.dropout == 0.2  # risk ~10: 0.2 beat 0.1 and 0 there on raw and seed-standardized text
 
 
 def test_cpu_like_more_time_buys_a_bigger_model_with_dropout():

@@ -265,3 +265,23 @@ def test_a_stalled_validation_ends_the_run_after_an_early_decay(corpus, tmp_path
     assert finished.reason == "plateau" and finished.steps == 8 and trainer.schedule.decay_start == 6
     assert RunDir.open(run_path).state()["status"] == "plateau"
     assert math.isfinite(finished.val_loss)  # the annealed weights were scored
+
+
+def test_recurrent_dropout_trains_is_kept_by_the_run_and_leaves_inference_alone(corpus, tmp_path):
+    from chargen_core.generate import Generator
+    from chargen_core.sampling import SamplerSettings
+
+    cfg = ModelConfig(units=16, embedding_dim=8, seq_len=16, recurrent_dropout=0.3)
+    trainer = Trainer(corpus, tmp_path / "run", cfg, train_config(epochs=1), Recorder())
+    model = trainer.model
+    assert model.get_layer("lstm_0").recurrent_dropout == pytest.approx(0.3)
+    assert trainer.run().reason == "completed"
+    assert RunDir(tmp_path / "run").model_config.recurrent_dropout == pytest.approx(0.3)
+    ids = np.arange(32, dtype=np.int32).reshape(2, 16) % 20
+    for layer in model.layers:  # compare plain calls: no carried state
+        if hasattr(layer, "start_carry"):
+            object.__setattr__(layer, "_carry", None)
+    eval_a, eval_b = np.asarray(model(ids, training=False)), np.asarray(model(ids, training=False))
+    np.testing.assert_array_equal(eval_a, eval_b)  # no dropout at inference
+    assert not np.allclose(np.asarray(model(ids, training=True)), eval_a)  # masks while training
+    assert len(Generator.from_run(tmp_path / "run").generate("ab", SamplerSettings(), 20, seed=1).text) == 20
