@@ -205,7 +205,12 @@ class Services:
 def _describe_model(cfg: Any) -> str:
     if cfg.arch == "seed":
         return "seed window LSTM 128"
-    return f"{cfg.layers}×LSTM {cfg.units}, emb {cfg.embedding_dim}"
+    text = f"{cfg.layers}×LSTM {cfg.units}, emb {cfg.embedding_dim}"
+    if cfg.dropout:
+        text += f", dropout {cfg.dropout:g}"
+    if cfg.recurrent_dropout:
+        text += f", recurrent dropout {cfg.recurrent_dropout:g}"
+    return text
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -79,3 +79,11 @@ def test_auto_size_from_the_form_probes_and_fits_the_budget(tmp_path, tiny_corpu
     assert trainer.train_config.batch_size != TrainConfig().batch_size or trainer.model_config != ModelConfig()
     assert trainer.size.units == trainer.model_config.units  # the app tells the user what the rule picked
     trainer.release()
+
+
+def test_the_model_description_names_its_dropout():
+    from tui.services import _describe_model
+
+    assert _describe_model(ModelConfig(units=384, embedding_dim=32)) == "1×LSTM 384, emb 32"
+    assert _describe_model(ModelConfig(units=384, dropout=0.5, recurrent_dropout=0.1)) == (
+        "1×LSTM 384, emb 32, dropout 0.5, recurrent dropout 0.1")
