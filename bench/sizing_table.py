@@ -26,15 +26,15 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=86, help="symbols in the vocabulary")
     parser.add_argument("--probe-seconds", type=float, default=10.0)
     args = parser.parse_args()
-    print("| device | probe targets/s | budget s | layers × units | batch × seq | lr | dropout | weight decay "
-          "| plateau decay | predicted targets/s | epochs |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| device | probe targets/s | budget s | layers × units | batch × seq | lr | dropout | recurrent dropout "
+          "| weight decay | plateau decay | predicted targets/s | epochs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for device, tps, budgets in ROWS:
         for budget in budgets:
             s = choose(budget=budget, probe_tps=tps, probe_seconds=args.probe_seconds,
                        train_chars=args.train_chars, vocab_size=args.vocab, device=device)
             print(f"| {device} | {tps:,} | {budget} | {s.layers} × {s.units} | {s.batch_size} × {s.seq_len} "
-                  f"| {s.learning_rate:g} | {s.dropout:g} | {s.weight_decay:g} | {s.plateau_decay or '—'} | "
+                  f"| {s.learning_rate:g} | {s.dropout:g} | {s.recurrent_dropout:g} | {s.weight_decay:g} | {s.plateau_decay or '—'} | "
                   f"{s.predicted_targets_per_second:,.0f} | {s.planned_epochs:.0f} |")
 
 

@@ -23,13 +23,14 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    1.295 with 0.3. So: 0.2 up to risk 20, then 0.5 and weight decay 0.3. Below 5 (a few passes over the text,
    where a model cannot memorize much) the rule keeps 0: not measured. Plain Dropout layers keep cuDNN
    eligible on a GPU.
-7. Long runs (risk above 20) also begin the schedule's final decay once validation has not improved for 3
-   epochs, and end when the decay does (--plateau-decay): an hour of 1 x 512 on Nietzsche at the held rate
-   overfit from epoch ~21 (validation 1.3165 -> 1.323 by epoch 33 while the training loss fell to 1.20), so
-   more time would otherwise buy a worse model than 14 minutes did.
+7. Long runs (risk above 20) on a CPU also get recurrent dropout 0.1 (LONG_RUN_RECURRENT_DROPOUT), and all long
+   runs begin the schedule's final decay once validation has not improved for 3 epochs, and end when the decay
+   does (--plateau-decay): an hour of 1 x 512 on Nietzsche at the held rate overfit from epoch ~21 (validation
+   1.3165 -> 1.323 by epoch 33 while the training loss fell to 1.20), so more time would otherwise buy a worse
+   model than 14 minutes did.
 
-Explicit flags win: any of units, layers, batch size, sequence length, learning rate, dropout, weight decay or
-plateau decay given by the user is kept and the rule picks the rest around it.
+Explicit flags win: any of units, layers, batch size, sequence length, learning rate, dropout, recurrent
+dropout, weight decay or plateau decay given by the user is kept and the rule picks the rest around it.
 """
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ DROPOUT_BY_RISK = ((5.0, 0.0), (20.0, 0.2), (math.inf, 0.5))
 LONG_RUN_RISK = 20.0  # above this risk a run also gets weight decay, and its decay starts when validation stalls
 LONG_RUN_WEIGHT_DECAY = 0.3  # AdamW's decoupled weight decay (0.3 beat 0.1 on 1 x 512, 814 s raw: 1.295 vs 1.299)
 LONG_RUN_PLATEAU = 3  # epoch-end evaluations without a better validation loss before the decay begins
+# On a CPU a long run also drops 10% of the fed-back state (1 x 384, 814 s raw: 1.284 against 1.297 without,
+# 0.25 under-trained: 1.312). Not on a GPU: recurrent dropout rules out cuDNN's fused kernel there.
+LONG_RUN_RECURRENT_DROPOUT = 0.1
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Size:
     seq_len: int
     learning_rate: float
     dropout: float
+    recurrent_dropout: float
     weight_decay: float
     plateau_decay: int  # begin the decay after this many epochs without a better validation loss (0: off)
     probe_seconds: float  # wall time of the probe, taken from the budget
@@ -96,7 +101,8 @@ class Size:
 
     @property
     def _decay_text(self) -> str:
-        text = f", weight decay {self.weight_decay:g}" if self.weight_decay else ""
+        text = f", recurrent dropout {self.recurrent_dropout:g}" if self.recurrent_dropout else ""
+        text += f", weight decay {self.weight_decay:g}" if self.weight_decay else ""
         return text + (f", decay after {self.plateau_decay} epochs without progress" if self.plateau_decay else "")
 
     @property
@@ -165,7 +171,7 @@ def fit_batch(train_chars: int, batch_size: int, seq_len: int) -> int:
 def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars: int, vocab_size: int,
            device: str = "CPU", fixed: dict | None = None) -> Size:
     """The decision function. fixed: user-given values (units, layers, batch_size, seq_len, learning_rate,
-    dropout, weight_decay, plateau_decay) that are kept as they are."""
+    dropout, recurrent_dropout, weight_decay, plateau_decay) that are kept as they are."""
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     profile = device_profile(device)
     if not probe_tps > 0:
@@ -192,6 +198,8 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
         batch_size=batch_size, seq_len=seq_len,
         learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
         dropout=fixed.get("dropout", dropout_for(epochs, params(layers, units, vocab_size) / max(1, train_chars))),
+        recurrent_dropout=fixed.get("recurrent_dropout",
+                                    LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0),
         weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long else 0.0),
         plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long else 0),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
@@ -254,7 +262,8 @@ def fit_to_budget(corpus, model_cfg, train_cfg, *, fixed: dict | None = None, re
                     device=device, fixed=fixed or {})
     report(chosen.describe())
     model_cfg = dataclasses.replace(model_cfg, units=chosen.units, layers=chosen.layers, seq_len=chosen.seq_len,
-                                    dropout=chosen.dropout).validate()
+                                    dropout=chosen.dropout,
+                                    recurrent_dropout=chosen.recurrent_dropout).validate()
     train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
                                     weight_decay=chosen.weight_decay, plateau_decay=chosen.plateau_decay,
                                     time_budget=budget - probe.seconds).validate()

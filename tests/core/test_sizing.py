@@ -122,6 +122,7 @@ def test_a_real_auto_run_reports_its_choice_in_json(capsys, tiny_corpus_file, tm
     config = json.loads((run_dir / "config.json").read_text())
     assert config["model"]["units"] == size["units"] and config["model"]["layers"] == size["layers"]
     assert config["model"]["dropout"] == size["dropout"] and config["train"]["batch_size"] == size["batch_size"]
+    assert config["model"]["recurrent_dropout"] == size["recurrent_dropout"]
     assert config["train"]["time_budget"] == pytest.approx(60 - size["probe_seconds"])
 
 
@@ -187,5 +188,10 @@ def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither
     short, long = pick(50_000, 190), pick(50_000, 3600)
     assert (short.weight_decay, short.plateau_decay) == (0.0, 0)
     assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY and long.plateau_decay == sizing.LONG_RUN_PLATEAU
+    assert short.recurrent_dropout == 0.0 and long.recurrent_dropout == sizing.LONG_RUN_RECURRENT_DROPOUT > 0
+    assert "recurrent dropout 0.1" in long.describe()
+    gpu = pick(1_000_000, 3600, device="GPU")
+    assert gpu.weight_decay > 0 and gpu.recurrent_dropout == 0.0  # a GPU keeps cuDNN's fused kernel
+    assert pick(50_000, 3600, recurrent_dropout=0.0).recurrent_dropout == 0.0  # the user's value wins
     assert "decay after 3 epochs without progress" in long.describe()
     assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins
