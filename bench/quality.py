@@ -68,8 +68,11 @@ def shape(row: dict) -> str:
     size = row["size"]
     if not size:
         return "tutorial" if row["arch"] == "seed" else "fixed default"
+    extras = "".join(f", {label} {size[key]:g}" for key, label in (
+        ("recurrent_dropout", "recurrent dropout"), ("weight_decay", "weight decay"), ("plateau_decay", "plateau decay"))
+        if size.get(key))
     return (f"{size['layers']}x{size['units']}, {size['batch_size']}x{size['seq_len']}, lr {size['learning_rate']:g}, "
-            f"dropout {size['dropout']:g}, probe {size['probe_seconds']:.1f} s")
+            f"dropout {size['dropout']:g}{extras}, probe {size['probe_seconds']:.1f} s")
 
 
 def table(rows: list[dict], nominal: float) -> str:
