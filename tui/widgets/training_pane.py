@@ -83,7 +83,7 @@ class TrainingPane(Vertical):
         if event.initial_epoch == 0:  # a new run: the opened run's losses and curve are not its past
             self.query_one(LossCurve).set_history([], [])
             self.loss = self.val_loss = None
-        self.position = f"epoch {event.initial_epoch + 1}/{event.epochs}"
+        self.position = self._epoch_text(event.initial_epoch, budget_ends_first=False)
         replicas = f"{event.replicas} replica{'s' if event.replicas != 1 else ''}"
         self.placement = f"{event.strategy}, {replicas}, {event.precision}, {event.device}"
         if event.fresh_optimizer:  # until the first epoch's preview replaces it
@@ -93,12 +93,21 @@ class TrainingPane(Vertical):
 
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
-        self.position = f"epoch {event.epoch + 1}/{self.epochs}  step {event.step}/{event.steps_per_epoch}"
         done = event.global_step - self.initial_steps
+        budget_ends_first = False
         if self.time_budget:  # whichever ends the run first, the epochs or the budget, sets the bar and its ETA
-            done = max(done, self.total_steps * min(1.0, event.elapsed / self.time_budget))
+            by_time = self.total_steps * min(1.0, event.elapsed / self.time_budget)
+            budget_ends_first = by_time > done
+            done = max(done, by_time)
+        self.position = (f"{self._epoch_text(event.epoch, budget_ends_first)}  "
+                         f"step {event.step}/{event.steps_per_epoch}")
         self.query_one(ProgressBar).update(progress=done)
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
+
+    def _epoch_text(self, epoch: int, budget_ends_first: bool) -> str:
+        """"epoch 3/9"; just "epoch 3" while the time budget, not the epoch cap, is what will end the run
+        (a budgeted run's cap is often far out of reach: continuing a run adds a thousand)."""
+        return f"epoch {epoch + 1}" if budget_ends_first else f"epoch {epoch + 1}/{self.epochs}"
 
     def epoch(self, event: EpochEnded) -> None:
         self.loss, self.val_loss = event.loss, event.val_loss
