@@ -27,15 +27,15 @@ def main() -> None:
     parser.add_argument("--probe-seconds", type=float, default=10.0)
     args = parser.parse_args()
     print("| device | probe targets/s | budget s | layers × units | batch × seq | lr | dropout | recurrent dropout "
-          "| weight decay | plateau decay | predicted targets/s | epochs |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| weight decay | plateau decay | final decay | predicted targets/s | epochs |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for device, tps, budgets in ROWS:
         for budget in budgets:
             s = choose(budget=budget, probe_tps=tps, probe_seconds=args.probe_seconds,
                        train_chars=args.train_chars, vocab_size=args.vocab, device=device)
             print(f"| {device} | {tps:,} | {budget} | {s.layers} × {s.units} | {s.batch_size} × {s.seq_len} "
-                  f"| {s.learning_rate:g} | {s.dropout:g} | {s.recurrent_dropout:g} | {s.weight_decay:g} | {s.plateau_decay or '—'} | "
-                  f"{s.predicted_targets_per_second:,.0f} | {s.planned_epochs:.0f} |")
+                  f"| {s.learning_rate:g} | {s.dropout:g} | {s.recurrent_dropout:g} | {s.weight_decay:g} | {s.plateau_decay or '—'} "
+                  f"| {s.decay_fraction:.0%} | {s.predicted_targets_per_second:,.0f} | {s.planned_epochs:.0f} |")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ DISTRIBUTIONS = ("auto", "default", "mirrored", "multiworker")  # --distribute: 
 MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
 PRECISIONS = ("auto", "float32", "mixed")
 SCHEDULES = ("wsd", "cosine", "constant")
+DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying from the peak
 
 # The tutorial's window model: 20 ids in, the next char out, windows every 3 chars.
 SEED_WINDOW = 20
@@ -73,7 +74,7 @@ class TrainConfig:
     learning_rate: float = 1e-2  # peak learning rate (measured with bench/quality.py; see bench/README.md)
     schedule: str = "wsd"  # "wsd": warm-up, hold the peak, decay at the end; "cosine"; "constant"
     warmup_steps: int = 50  # linear warm-up steps before the peak rate
-    decay_fraction: float = 0.25  # "wsd": share of the planned steps spent decaying from the peak
+    decay_fraction: float = DECAY_FRACTION
     clipnorm: float = 1.0  # global gradient-norm clipping
     weight_decay: float = 0.0  # decoupled weight decay (AdamW) per unit of learning rate; 0: plain Adam
     val_fraction: float = 0.1  # contiguous tail of the text held out for validation

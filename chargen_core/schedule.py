@@ -14,8 +14,9 @@ import math
 
 import keras
 
+from .config import DECAY_FRACTION
+
 FLOOR = 0.05  # the decay ends at this fraction of the peak rate
-DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying from the peak
 REPLAN_EVERY = 25  # steps between re-estimates of the planned steps under a time budget
 
 

@@ -8,11 +8,13 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    model is big enough to fill the device (GPU_FLOOR_MACS), so width is nearly free there.
 3. The biggest candidate that can still see MIN_TARGETS_PER_PARAM training targets per parameter in the budget
    (as predicted) is chosen, capped at MAX_PARAMS_PER_CHAR parameters per training character. Measured on a
-   2-core CPU (probe ~50,000 targets/s) for ~190 s: 1 x 384 (predicted 6.7 per parameter) beat 1 x 256 on raw
-   and seed-standardized Nietzsche, while 1 x 512 (2.2) was far worse on raw text (under-trained at 6 epochs).
-4. Batch rows and sequence length: 256 x 25 on a CPU (measured best), 1024 x 100 on a GPU (cuDNN runs the long
-   loop fast and a big batch fills the device); fewer rows when the corpus is too short to give every stream
-   MIN_STEPS_PER_EPOCH batches.
+   2-core CPU for ~190 s: 1 x 384 (predicted 6.7 per parameter from a probe at 256 rows, ~5.5 at 128) beat
+   1 x 256 on raw and seed-standardized Nietzsche, while 1 x 512 (2.2, ~1.8 at 128 rows) was far worse on raw
+   text (under-trained at 6 epochs). The bar of 4 sits between them with room for a slower minute.
+4. Batch rows and sequence length: 128 x 25 on a CPU, 1024 x 100 on a GPU (cuDNN runs the long loop fast and a
+   big batch fills the device); fewer rows when the corpus is too short to give every stream
+   MIN_STEPS_PER_EPOCH batches. On a CPU twice the optimizer steps beat the ~18% more targets/s of 256 rows
+   (1 x 384, 165 s raw Nietzsche: 1.323 against 1.338; 64 rows 1.328, 128 x 50 1.381).
 5. Learning rate: 1e-2 (measured best for 256 units), scaled by sqrt(256 / units) for wider layers.
 6. Dropout (between layers and before the logits) and weight decay grow with the risk of overfitting, the
    epochs the budget buys times sqrt(parameters per training character). Measured at risk ~10 (1 x 384 for
@@ -37,13 +39,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from .config import DECAY_FRACTION
 from .errors import SettingsError
 
 SIZES = ("auto", "default")
 EMBEDDING = 32  # the embedding width every candidate keeps (ModelConfig's default)
 # Candidate (layers, units), smallest first.
 LADDER = ((1, 64), (1, 128), (1, 256), (1, 384), (1, 512), (2, 512), (2, 768), (2, 1024), (3, 1024))
-MIN_TARGETS_PER_PARAM = 5.0  # between 1 x 384 (won at 6.7) and 1 x 512 (lost at 2.2) in ~190 s on 2 cores
+MIN_TARGETS_PER_PARAM = 4.0  # between 1 x 384 (won at ~5.5) and 1 x 512 (lost at ~1.8) in ~190 s on 2 cores
 MAX_PARAMS_PER_CHAR = 8.0  # a corpus of N training characters gets at most 8N parameters (dropout does the rest)
 GPU_FLOOR_MACS = 2_500_000  # a GPU step costs at least as much as a model of about this size per target
 MIN_STEPS_PER_EPOCH = 20  # each carried stream is at least this many batches long
@@ -57,6 +60,10 @@ LONG_RUN_PLATEAU = 3  # epoch-end evaluations without a better validation loss b
 # On a CPU a long run also drops 10% of the fed-back state (1 x 384, 814 s raw: 1.284 against 1.297 without,
 # 0.25 under-trained: 1.312). Not on a GPU: recurrent dropout rules out cuDNN's fused kernel there.
 LONG_RUN_RECURRENT_DROPOUT = 0.1
+# With recurrent dropout the model does not overfit during the final decay, so a longer one pays: half the run
+# (1 x 384, 1,800 s raw Nietzsche, decay begun by the plateau: 1.267 against 1.272 with the usual quarter).
+# Without it (a GPU) the longer decay overfit (1 x 384, 814 s: 1.309 against 1.297), so it keeps the quarter.
+LONG_RUN_DECAY_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class Device:
     probe_units: int  # the shape the probe trains (1 layer) to measure this machine
 
 
-CPU = Device("CPU", batch_size=256, seq_len=25, probe_units=256)
+CPU = Device("CPU", batch_size=128, seq_len=25, probe_units=256)
 GPU = Device("GPU", batch_size=1024, seq_len=100, probe_units=512)
 
 
@@ -84,6 +91,7 @@ class Size:
     recurrent_dropout: float
     weight_decay: float
     plateau_decay: int  # begin the decay after this many epochs without a better validation loss (0: off)
+    decay_fraction: float  # the wsd schedule's share of the run spent in its final decay
     probe_seconds: float  # wall time of the probe, taken from the budget
     probe_targets_per_second: float  # measured on the probe's shape
     predicted_targets_per_second: float  # for the chosen shape
@@ -103,7 +111,9 @@ class Size:
     def _decay_text(self) -> str:
         text = f", recurrent dropout {self.recurrent_dropout:g}" if self.recurrent_dropout else ""
         text += f", weight decay {self.weight_decay:g}" if self.weight_decay else ""
-        return text + (f", decay after {self.plateau_decay} epochs without progress" if self.plateau_decay else "")
+        text += f", decay after {self.plateau_decay} epochs without progress" if self.plateau_decay else ""
+        return text + (f", final decay {self.decay_fraction:.0%} of the run" if self.decay_fraction != DECAY_FRACTION
+                       else "")
 
     @property
     def probe_units_hint(self) -> int:
@@ -171,7 +181,7 @@ def fit_batch(train_chars: int, batch_size: int, seq_len: int) -> int:
 def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars: int, vocab_size: int,
            device: str = "CPU", fixed: dict | None = None) -> Size:
     """The decision function. fixed: user-given values (units, layers, batch_size, seq_len, learning_rate,
-    dropout, recurrent_dropout, weight_decay, plateau_decay) that are kept as they are."""
+    dropout, recurrent_dropout, weight_decay, plateau_decay, decay_fraction) that are kept as they are."""
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     profile = device_profile(device)
     if not probe_tps > 0:
@@ -202,6 +212,8 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
                                     LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0),
         weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long else 0.0),
         plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long else 0),
+        decay_fraction=fixed.get("decay_fraction", LONG_RUN_DECAY_FRACTION if long and profile.kind == "CPU"
+                                 else DECAY_FRACTION),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
         predicted_targets_per_second=speed, planned_epochs=epochs, device=profile.kind,
     )
@@ -266,5 +278,6 @@ def fit_to_budget(corpus, model_cfg, train_cfg, *, fixed: dict | None = None, re
                                     recurrent_dropout=chosen.recurrent_dropout).validate()
     train_cfg = dataclasses.replace(train_cfg, batch_size=chosen.batch_size, learning_rate=chosen.learning_rate,
                                     weight_decay=chosen.weight_decay, plateau_decay=chosen.plateau_decay,
+                                    decay_fraction=chosen.decay_fraction,
                                     time_budget=budget - probe.seconds).validate()
     return model_cfg, train_cfg, chosen

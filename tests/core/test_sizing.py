@@ -19,7 +19,7 @@ def pick(tps, budget, device="CPU", chars=NIETZSCHE_TRAIN, **fixed):
 
 def test_cpu_like_150_seconds_reproduces_the_measured_default():
     size = pick(33_000, 150)  # the development machine's 1 x 256 speed
-    assert (size.layers, size.units, size.batch_size, size.seq_len) == (1, 256, 256, 25)
+    assert (size.layers, size.units, size.batch_size, size.seq_len) == (1, 256, 128, 25)
     assert size.learning_rate == pytest.approx(1e-2)
     assert size.dropout == 0.2  # 9 epochs x sqrt(0.59 parameters per character): risk 7, past the first bound (5)
     assert size.predicted_targets_per_second == pytest.approx(33_000)
@@ -123,6 +123,7 @@ def test_a_real_auto_run_reports_its_choice_in_json(capsys, tiny_corpus_file, tm
     assert config["model"]["units"] == size["units"] and config["model"]["layers"] == size["layers"]
     assert config["model"]["dropout"] == size["dropout"] and config["train"]["batch_size"] == size["batch_size"]
     assert config["model"]["recurrent_dropout"] == size["recurrent_dropout"]
+    assert config["train"]["decay_fraction"] == size["decay_fraction"]
     assert config["train"]["time_budget"] == pytest.approx(60 - size["probe_seconds"])
 
 
@@ -195,3 +196,7 @@ def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither
     assert pick(50_000, 3600, recurrent_dropout=0.0).recurrent_dropout == 0.0  # the user's value wins
     assert "decay after 3 epochs without progress" in long.describe()
     assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins
+    # The final decay: half the run when recurrent dropout keeps it from overfitting (a long CPU run), else a quarter.
+    assert (short.decay_fraction, gpu.decay_fraction) == (0.25, 0.25)
+    assert long.decay_fraction == sizing.LONG_RUN_DECAY_FRACTION == 0.5 and "final decay 50% of the run" in long.describe()
+    assert pick(50_000, 3600, decay_fraction=0.3).decay_fraction == 0.3
