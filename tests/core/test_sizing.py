@@ -106,7 +106,8 @@ def test_bad_size_flags_exit_2_with_one_line(capsys, tiny_corpus_file, argv, mes
 
 def test_a_real_auto_run_reports_its_choice_in_json(capsys, tiny_corpus_file, tmp_path, monkeypatch):
     # A small probe shape keeps the test quick; the probe still trains and times real steps.
-    monkeypatch.setattr(sizing, "CPU", sizing.Device("CPU", batch_size=8, seq_len=16, probe_units=32))
+    monkeypatch.setattr(sizing, "CPU", sizing.Device("CPU", batch_size=8, seq_len=16, probe_units=32,
+                                                          long_run_batch_size=8))
     monkeypatch.setattr(sizing, "PROBE_SECONDS", 0.5)
     run_dir = tmp_path / "run"
     rc = main(["train", "--corpus", str(tiny_corpus_file), "--time-budget", "60", "--epochs", "1",
@@ -198,5 +199,7 @@ def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither
     assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins
     # The final decay: half the run when recurrent dropout keeps it from overfitting (a long CPU run), else a quarter.
     assert (short.decay_fraction, gpu.decay_fraction) == (0.25, 0.25)
+    assert (short.batch_size, long.batch_size) == (sizing.CPU.batch_size, sizing.CPU.long_run_batch_size) == (128, 256)
+    assert pick(50_000, 3600, batch_size=64).batch_size == 64
     assert long.decay_fraction == sizing.LONG_RUN_DECAY_FRACTION == 0.5 and "final decay 50% of the run" in long.describe()
     assert pick(50_000, 3600, decay_fraction=0.3).decay_fraction == 0.3
