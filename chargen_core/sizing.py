@@ -77,7 +77,7 @@ class Device:
 
 
 # Long runs on a CPU keep 256 rows: at 128 the held rate's noise and AdamW's weight decay (applied per step, so
-# twice as much per epoch) held 1 x 384 back (1,800 s raw Nietzsche: validation 1.372 at epoch 23 against 1.340).
+# twice as much per epoch) held 1 x 384 back (the bundled model's recipe: validation 1.372 at epoch 23 against 1.340).
 CPU = Device("CPU", batch_size=128, seq_len=25, probe_units=256, long_run_batch_size=256)
 GPU = Device("GPU", batch_size=1024, seq_len=100, probe_units=512, long_run_batch_size=1024)
 
