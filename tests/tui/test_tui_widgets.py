@@ -172,3 +172,16 @@ async def test_an_append_that_does_not_scroll_repaints_only_the_rows_it_changed(
         await pilot.pause()
         cached = [strip.text.rstrip() for strip in view.render_lines(Region(0, 0, view.size.width, view.size.height))]
         assert cached == rows(view) and cached[-1] == "line 9"
+
+
+def test_the_finish_notification_names_the_best_validation_when_a_stop_skipped_the_last():
+    from chargen_core.events import TrainingFinished
+    from tui.training import finished_text
+
+    def done(reason, val, best):
+        return finished_text(TrainingFinished("r", reason, 55, 4565, val, None, best, 10.0, 1000.0))
+
+    assert done("stopped", None, 1.2705).endswith("55 epochs, best val loss 1.270 nats/char")
+    assert done("completed", 1.3, 1.25).endswith("val loss 1.300, best val loss 1.250 nats/char")
+    assert done("completed", 1.25, 1.25).endswith("55 epochs, val loss 1.250 nats/char")
+    assert done("stopped", None, None) == "training stopped: 55 epochs"

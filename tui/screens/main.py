@@ -20,7 +20,7 @@ from ..live import LiveGenerator
 from ..preferences import load_preferences, save_preferences
 from ..session import LENGTHS, SPEEDS, STOPS, GenSettings, Transcript
 from ..stream import Pacer, StreamBuffer
-from ..training import TrainingControl
+from ..training import TrainingControl, finished_text
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView
 from ..widgets.prompt_bar import PromptBar
@@ -226,8 +226,7 @@ class MainScreen(Actions, RunActions, Screen):
             case TrainingFinished() as event:
                 self.set_state("done")
                 self.train.maybe_refresh(force=True)
-                self.notify(f"training {event.outcome}: {event.epochs} epochs, val loss "
-                            f"{'—' if event.val_loss is None else f'{event.val_loss:.3f}'} nats/char")
+                self.notify(finished_text(event))
             case TrainingFailed() as event:
                 self.set_state("failed")
                 self.notify(f"training failed: {event.reason}", severity="error", timeout=10)
