@@ -61,7 +61,7 @@ def test_tiny_corpus_gets_a_small_model_short_streams_and_dropout():
     size = pick(33_000, 600, chars=5_000)
     assert (size.layers, size.units) == (1, 64)  # capped by the corpus, not by time
     assert size.batch_size * sizing.MIN_STEPS_PER_EPOCH * (size.seq_len + 1) <= 5_000
-    assert size.dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)  # thousands of epochs
+    assert size.dropout == sizing.LONG_RUN_DROPOUT_WITH_RECURRENT and size.recurrent_dropout > 0  # thousands of epochs
 
 
 def test_huge_corpus_is_limited_by_time_and_keeps_dropout_off():
@@ -191,9 +191,13 @@ def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither
     assert (short.weight_decay, short.plateau_decay) == (0.0, 0)
     assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY and long.plateau_decay == sizing.LONG_RUN_PLATEAU
     assert short.recurrent_dropout == 0.0 and long.recurrent_dropout == sizing.LONG_RUN_RECURRENT_DROPOUT > 0
+    # With recurrent dropout a long run's output dropout is 0.3; without it (a GPU, or the user's 0) it stays 0.5.
+    assert long.dropout == sizing.LONG_RUN_DROPOUT_WITH_RECURRENT == 0.3
+    assert pick(50_000, 3600, recurrent_dropout=0.0).dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)
     assert "recurrent dropout 0.1" in long.describe()
     gpu = pick(1_000_000, 3600, device="GPU")
     assert gpu.weight_decay > 0 and gpu.recurrent_dropout == 0.0  # a GPU keeps cuDNN's fused kernel
+    assert gpu.dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)
     assert pick(50_000, 3600, recurrent_dropout=0.0).recurrent_dropout == 0.0  # the user's value wins
     assert "decay after 3 epochs without progress" in long.describe()
     assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins
