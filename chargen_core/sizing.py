@@ -210,13 +210,15 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
             layers, units = cand_layers, cand_units
     speed = predicted_speed(probe_tps, profile, layers, units, vocab_size, batch_size)
     epochs = seconds * speed / max(1, train_chars)
-    long = long_run(epochs, params(layers, units, vocab_size) / max(1, train_chars))
+    per_char = params(layers, units, vocab_size) / max(1, train_chars)
+    long = long_run(epochs, per_char)
     if long:  # (predicted from the probe's rows: a CPU runs bigger batches a little faster, so a few more epochs)
         batch_size = fixed.get("batch_size", fit_batch(train_chars, profile.long_run_batch_size, seq_len))
     recurrent_dropout = fixed.get("recurrent_dropout",
                                   LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0)
-    dropout = (LONG_RUN_DROPOUT_WITH_RECURRENT if long and recurrent_dropout > 0 else
-               dropout_for(epochs, params(layers, units, vocab_size) / max(1, train_chars)))
+    # Recurrent dropout keeps a long run from overfitting: lighter output dropout and a longer final decay pay then.
+    held_back = long and recurrent_dropout > 0
+    dropout = LONG_RUN_DROPOUT_WITH_RECURRENT if held_back else dropout_for(epochs, per_char)
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,
@@ -225,8 +227,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
         recurrent_dropout=recurrent_dropout,
         weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long else 0.0),
         plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long else 0),
-        decay_fraction=fixed.get("decay_fraction", LONG_RUN_DECAY_FRACTION if long and profile.kind == "CPU"
-                                 else DECAY_FRACTION),
+        decay_fraction=fixed.get("decay_fraction", LONG_RUN_DECAY_FRACTION if held_back else DECAY_FRACTION),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,
         predicted_targets_per_second=speed, planned_epochs=epochs, device=profile.kind,
     )
