@@ -75,6 +75,7 @@ class TrainConfig:
     schedule: str = "wsd"  # "wsd": warm-up, hold the peak, decay at the end; "cosine"; "constant"
     warmup_steps: int = 50  # linear warm-up steps before the peak rate
     decay_fraction: float = DECAY_FRACTION
+    schedule_start: int = 0  # the step the schedule's curve starts at: > 0 once a finished run is trained further
     clipnorm: float = 1.0  # global gradient-norm clipping
     weight_decay: float = 0.0  # decoupled weight decay (AdamW) per unit of learning rate; 0: plain Adam
     val_fraction: float = 0.1  # contiguous tail of the text held out for validation
@@ -101,6 +102,8 @@ class TrainConfig:
             raise SettingsError(f"--val-fraction must be in (0, 0.5), got {self.val_fraction}")
         if not 0.0 <= self.weight_decay < 1.0:
             raise SettingsError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
+        if not isinstance(self.schedule_start, int) or self.schedule_start < 0:
+            raise SettingsError(f"schedule_start must be a step >= 0, got {self.schedule_start}")
         if not 0.0 < self.decay_fraction <= 1.0:
             raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:

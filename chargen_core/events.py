@@ -18,6 +18,14 @@ class TrainingStarted:
     precision: str  # "float32" or "mixed_float16"
     fresh_optimizer: bool = False  # resumed from weights saved without optimizer state: Adam starts anew
     time_budget: float | None = None  # seconds of training this session may take (None: the epochs decide)
+    continued_rate: float | None = None  # a finished run trained further: the rate it ended at, held from here
+
+    @property
+    def continued_note(self) -> str | None:
+        if self.continued_rate is None:
+            return None
+        return (f"the run had finished its decay: it trains on at the rate it ended at ({self.continued_rate:.2g}), "
+                "not its peak, so the decay's gain is kept")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,13 @@ cosine curve spends most steps at a rate well below the peak, while the model is
 The rate is set on the optimizer before every batch from the global step, so nothing custom is saved in the
 .keras file (safe-mode loading stays simple) and a resumed run continues the same curve. With a time budget the
 planned steps are re-estimated from the measured speed, so the decay ends when the budget does.
+
+A run that finished its decay and is trained further starts a new curve at the step it ended (`start_step`),
+from the rate it ended at (see `continuation`): warming back up to the first peak would undo the decay's gain.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import keras
@@ -22,8 +26,10 @@ REPLAN_EVERY = 25  # steps between re-estimates of the planned steps under a tim
 
 class Schedule:
     def __init__(self, peak: float, *, kind: str = "cosine", warmup_steps: int = 0, planned_steps: int = 1,
-                 decay_fraction: float = DECAY_FRACTION):
-        self.peak, self.kind, self.warmup = float(peak), kind, int(warmup_steps)
+                 decay_fraction: float = DECAY_FRACTION, start_step: int = 0):
+        # A continued run's curve starts where the run ended, with no warm-up: its rate is where the last one ended.
+        self.start = int(start_step)
+        self.peak, self.kind, self.warmup = float(peak), kind, 0 if self.start else int(warmup_steps)
         self.decay_fraction = float(decay_fraction)
         self.planned_steps = max(1, int(planned_steps))
         self.rewarm_from: int | None = None  # a resume with a fresh optimizer warms up again from this step
@@ -32,10 +38,10 @@ class Schedule:
     def start_decay(self, step: int) -> None:
         """Begin the final decay now instead of at the planned point (wsd only: validation has stopped
         improving at the peak). It lasts decay_fraction of the run, as planned, so the run ends at planned_steps."""
-        f = self.decay_fraction
-        if self.kind != "wsd" or self.decay_start is not None or step >= int(self.planned_steps * (1 - f)):
+        f, done = self.decay_fraction, step - self.start
+        if self.kind != "wsd" or self.decay_start is not None or done >= int((self.planned_steps - self.start) * (1 - f)):
             return  # not wsd, or already decaying
-        length = round(step * f / (1 - f))  # f < 1 here: a decay over the whole run has always begun
+        length = round(done * f / (1 - f))  # f < 1 here: a decay over the whole run has always begun
         self.decay_start, self.planned_steps = step, min(self.planned_steps, step + max(1, length))
 
     @property
@@ -53,18 +59,31 @@ class Schedule:
     def _curve(self, step: int) -> float:
         if self.kind == "constant":
             return self.peak
-        warmup = min(self.warmup, self.planned_steps // 2)  # a short run still gets to decay
+        step, planned = step - self.start, self.planned_steps - self.start  # steps into this curve
+        warmup = min(self.warmup, planned // 2)  # a short run still gets to decay
         if step < warmup:
             return self.peak * (step + 1) / warmup
         decay_from = warmup
         if self.kind == "wsd":
-            decay_from = max(warmup, int(self.planned_steps * (1 - self.decay_fraction)))
+            decay_from = max(warmup, int(planned * (1 - self.decay_fraction)))
             if self.decay_start is not None:
-                decay_from = self.decay_start
+                decay_from = self.decay_start - self.start
             if step < decay_from:
                 return self.peak
-        progress = min(1.0, (step - decay_from) / max(1, self.planned_steps - decay_from))
+        progress = min(1.0, (step - decay_from) / max(1, planned - decay_from))
         return self.peak * (FLOOR + (1 - FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+FINISHED = ("completed", "time_budget", "plateau")  # a run's status when its schedule had run its course
+
+
+def continuation(train_config, status: str | None, global_step: int):
+    """The settings to train a run further: unchanged, or, when the run finished its decay (a budget, the epochs
+    or the plateau ended it), a new curve from its end step at the rate it ended at (FLOOR of its peak)."""
+    if status not in FINISHED or train_config.schedule == "constant" or global_step <= train_config.schedule_start:
+        return train_config
+    return dataclasses.replace(train_config, learning_rate=train_config.learning_rate * FLOOR,
+                               schedule_start=global_step)
 
 
 class ScheduleCallback(keras.callbacks.Callback):

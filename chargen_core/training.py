@@ -25,7 +25,7 @@ from .preview import Previewer
 from .runlock import RunLock
 from .runs import CONFIG, RunDir, check_writable
 from .resume_plan import data_seed, fit_plan
-from .schedule import Schedule, ScheduleCallback
+from .schedule import Schedule, ScheduleCallback, continuation
 from .vocab import Vocab
 
 
@@ -126,9 +126,12 @@ class Trainer:
         self.state.session_start_step = self.state.global_step
         self.schedule = Schedule(train_config.learning_rate, kind=train_config.schedule,
                                  warmup_steps=train_config.warmup_steps, planned_steps=self.max_steps,
-                                 decay_fraction=train_config.decay_fraction)
+                                 decay_fraction=train_config.decay_fraction, start_step=train_config.schedule_start)
         if self.fresh_optimizer:
             self.schedule.rewarm_from = self.state.global_step
+        # This session begins a finished run's new curve (Trainer.resume chose it): said where training is shown.
+        starts_curve = _resume is not None and 0 < train_config.schedule_start == self.state.global_step
+        self.continued_rate = train_config.learning_rate if starts_curve else None
 
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""
@@ -157,6 +160,7 @@ class Trainer:
         run = RunDir.open(run_dir)
         changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
         train_config = dataclasses.replace(run.train_config, **changes).validate()
+        train_config = continuation(train_config, run.state().get("status"), run.progress().global_step)
         cfg = run.corpus_config
         try:
             corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
@@ -273,7 +277,8 @@ class Trainer:
             writer.on_saved = saved
         self._emit(TrainingStarted(str(self.run_path), cfg.epochs, state.epochs_done, splits.steps_per_epoch,
                                    self.params, self.device, self.strategy_name, self.replicas,
-                                   self._info.precision, self.fresh_optimizer, cfg.time_budget))
+                                   self._info.precision, self.fresh_optimizer, cfg.time_budget,
+                                   self.continued_rate))
         if writer.saved_step < 0:  # a run killed before its first checkpoint can still be resumed
             writer.save(self.model, kind="step", epochs_done=0, global_step=0)
         callback = TrainingCallback(

@@ -177,6 +177,8 @@ class Reporter:
             if event.fresh_optimizer:
                 self.progress.line("the checkpoint holds weights only (no optimizer state): training continues "
                                    "with a fresh optimizer")
+            if event.continued_note:
+                self.progress.line(event.continued_note)
         elif isinstance(event, BatchEnded):
             self.progress.update(f"epoch {event.epoch + 1}/{self.epochs} step {event.step}/{event.steps_per_epoch} "
                                  f"loss {event.loss:.4f} {event.chars_per_second:,.0f} chars/s")

@@ -110,6 +110,16 @@ async def test_training_pane_says_when_a_weights_only_model_continues_with_a_fre
         assert "fresh optimizer" not in str(pane.query_one("#preview", Static).render())
 
 
+async def test_training_pane_says_when_a_finished_run_trains_on_at_its_final_rate():
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        pane.started(TrainingStarted("r", 9, 8, 10, 100, "CPU", "Default", 1, "float32", fresh_optimizer=True,
+                                     continued_rate=0.000408))
+        await pilot.pause()
+        shown = str(pane.query_one("#preview", Static).render())
+        assert "fresh optimizer" in shown and "rate it ended at (0.00041)" in shown
+
+
 async def test_corpus_pane_shows_stats():
     pane = CorpusPane()
     async with Host(pane).run_test(size=(50, 8)) as pilot:

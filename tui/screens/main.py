@@ -210,6 +210,8 @@ class MainScreen(Actions, RunActions, Screen):
                 if event.fresh_optimizer:
                     self.notify("this model was saved as weights only: training continues with a fresh optimizer",
                                 severity="warning", timeout=8)
+                if event.continued_note:
+                    self.notify(event.continued_note, timeout=8)
                 if (size := getattr(self.train.trainer, "size", None)) is not None:
                     self.notify(size.describe(), title="sized for the time budget", timeout=10)
                 self.device = event.device or self.device
