@@ -14,8 +14,8 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
 4. Batch rows and sequence length: 128 x 25 on a CPU, 1024 x 100 on a GPU (cuDNN runs the long loop fast and a
    big batch fills the device); fewer rows when the corpus is too short to give every stream
    MIN_STEPS_PER_EPOCH batches. On a CPU twice the optimizer steps beat the ~18% more targets/s of 256 rows
-   (1 x 384, 165 s raw Nietzsche: 1.323 against 1.338; 64 rows 1.328, 128 x 50 1.381); long runs (item 7)
-   keep 256 rows, which held validation lower at the held rate.
+   (1 x 384, 165 s raw Nietzsche: 1.323 against 1.338; 64 rows 1.328, 128 x 50 1.381), and long runs too once
+   their weight decay is halved with the rows (item 6; 1 x 512, 702 s: 1.2725 against 1.283).
 5. Learning rate: 1e-2 (measured best for 256 units), scaled by sqrt(256 / units) for wider layers.
 6. Dropout (between layers and before the logits) and weight decay grow with the risk of overfitting, the
    epochs the budget buys times sqrt(parameters per training character). Measured at risk ~10 (1 x 384 for
@@ -23,7 +23,8 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    seed-standardized text and 1.352 / 1.334 / 1.327 on raw text; at risk 18 (1 x 256, 23 epochs) 0.1 and 0.2
    scored the same. Every run above 20 with dropout 0.2-0.3 overfit (1 x 384 at risk 34: 1.345 and 1.335 on
    raw text), while 1 x 512 at risk ~29 with 0.5 reached 1.311, 1.299 with AdamW's weight decay 0.1 added and
-   1.295 with 0.3. So: 0.2 up to risk 20, then 0.5 and weight decay 0.3. Below 5 (a few passes over the text,
+   1.295 with 0.3 (at 256 rows). So: 0.2 up to risk 20, then 0.5 and weight decay 0.3 per 256 rows (a CPU's
+   128 rows take 0.15, Device.long_run_weight_decay). Below 5 (a few passes over the text,
    where a model cannot memorize much) the rule keeps 0: not measured. Plain Dropout layers keep cuDNN
    eligible on a GPU.
 7. Long runs (risk above 20) on a CPU also get recurrent dropout 0.1 (LONG_RUN_RECURRENT_DROPOUT), with which
@@ -77,13 +78,14 @@ class Device:
     batch_size: int
     seq_len: int
     probe_units: int  # the shape the probe trains (1 layer) to measure this machine
-    long_run_batch_size: int  # rows for long runs (risk above LONG_RUN_RISK)
+    long_run_weight_decay: float  # AdamW's weight decay for long runs (risk above LONG_RUN_RISK)
 
 
-# Long runs on a CPU keep 256 rows: at 128 the held rate's noise and AdamW's weight decay (applied per step, so
-# twice as much per epoch) held 1 x 384 back (the bundled model's recipe: validation 1.372 at epoch 23 against 1.340).
-CPU = Device("CPU", batch_size=128, seq_len=25, probe_units=256, long_run_batch_size=256)
-GPU = Device("GPU", batch_size=1024, seq_len=100, probe_units=512, long_run_batch_size=1024)
+# AdamW decays the weights at every step, so at 128 rows a CPU takes twice the steps per epoch of the 256 rows
+# LONG_RUN_WEIGHT_DECAY was measured at, and half the weight decay keeps the decay per epoch the same. (With the
+# full 0.3 at 128 rows, 1 x 384 held validation at 1.372 at epoch 23 against 1.340 at 256 rows.)
+CPU = Device("CPU", batch_size=128, seq_len=25, probe_units=256, long_run_weight_decay=LONG_RUN_WEIGHT_DECAY / 2)
+GPU = Device("GPU", batch_size=1024, seq_len=100, probe_units=512, long_run_weight_decay=LONG_RUN_WEIGHT_DECAY)
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,6 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
     epochs = seconds * speed / max(1, train_chars)
     per_char = params(layers, units, vocab_size) / max(1, train_chars)
     long = long_run(epochs, per_char)
-    if long:  # (predicted from the probe's rows: a CPU runs bigger batches a little faster, so a few more epochs)
-        batch_size = fixed.get("batch_size", fit_batch(train_chars, profile.long_run_batch_size, seq_len))
     recurrent_dropout = fixed.get("recurrent_dropout",
                                   LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0)
     # Recurrent dropout keeps a long run from overfitting: lighter output dropout and a longer final decay pay then.
@@ -225,7 +225,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
         learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
         dropout=fixed.get("dropout", dropout),
         recurrent_dropout=recurrent_dropout,
-        weight_decay=fixed.get("weight_decay", LONG_RUN_WEIGHT_DECAY if long else 0.0),
+        weight_decay=fixed.get("weight_decay", profile.long_run_weight_decay if long else 0.0),
         plateau_decay=fixed.get("plateau_decay", LONG_RUN_PLATEAU if long else 0),
         decay_fraction=fixed.get("decay_fraction", LONG_RUN_DECAY_FRACTION if held_back else DECAY_FRACTION),
         probe_seconds=probe_seconds, probe_targets_per_second=probe_tps,

@@ -107,7 +107,7 @@ def test_bad_size_flags_exit_2_with_one_line(capsys, tiny_corpus_file, argv, mes
 def test_a_real_auto_run_reports_its_choice_in_json(capsys, tiny_corpus_file, tmp_path, monkeypatch):
     # A small probe shape keeps the test quick; the probe still trains and times real steps.
     monkeypatch.setattr(sizing, "CPU", sizing.Device("CPU", batch_size=8, seq_len=16, probe_units=32,
-                                                          long_run_batch_size=8))
+                                                          long_run_weight_decay=0.15))
     monkeypatch.setattr(sizing, "PROBE_SECONDS", 0.5)
     run_dir = tmp_path / "run"
     rc = main(["train", "--corpus", str(tiny_corpus_file), "--time-budget", "60", "--epochs", "1",
@@ -189,21 +189,23 @@ def test_plateau_decay_leaves_a_decay_already_under_way_and_other_schedules_alon
 def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither():
     short, long = pick(50_000, 190), pick(50_000, 3600)
     assert (short.weight_decay, short.plateau_decay) == (0.0, 0)
-    assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY and long.plateau_decay == sizing.LONG_RUN_PLATEAU
+    # AdamW decays at every step: a CPU's 128 rows (twice the steps of 256) take half, the same decay per epoch.
+    assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY / 2 == 0.15 and long.plateau_decay == sizing.LONG_RUN_PLATEAU
     assert short.recurrent_dropout == 0.0 and long.recurrent_dropout == sizing.LONG_RUN_RECURRENT_DROPOUT > 0
     # With recurrent dropout a long run's output dropout is 0.3; without it (a GPU, or the user's 0) it stays 0.5.
     assert long.dropout == sizing.LONG_RUN_DROPOUT_WITH_RECURRENT == 0.3
     assert pick(50_000, 3600, recurrent_dropout=0.0).dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)
     assert "recurrent dropout 0.1" in long.describe()
     gpu = pick(1_000_000, 3600, device="GPU")
-    assert gpu.weight_decay > 0 and gpu.recurrent_dropout == 0.0  # a GPU keeps cuDNN's fused kernel
+    assert gpu.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY and gpu.recurrent_dropout == 0.0  # cuDNN's fused kernel
     assert gpu.dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)
     assert pick(50_000, 3600, recurrent_dropout=0.0).recurrent_dropout == 0.0  # the user's value wins
     assert "decay after 3 epochs without progress" in long.describe()
     assert pick(50_000, 3600, plateau_decay=0).plateau_decay == 0  # --plateau-decay 0 given by the user wins
     # The final decay: half the run when recurrent dropout keeps it from overfitting (a long CPU run), else a quarter.
     assert (short.decay_fraction, gpu.decay_fraction) == (0.25, 0.25)
-    assert (short.batch_size, long.batch_size) == (sizing.CPU.batch_size, sizing.CPU.long_run_batch_size) == (128, 256)
+    assert short.batch_size == long.batch_size == sizing.CPU.batch_size == 128
+    assert pick(50_000, 3600, weight_decay=0.3).weight_decay == 0.3  # the user's value wins
     assert pick(50_000, 3600, batch_size=64).batch_size == 64
     assert long.decay_fraction == sizing.LONG_RUN_DECAY_FRACTION == 0.5 and "final decay 50% of the run" in long.describe()
     assert pick(50_000, 3600, decay_fraction=0.3).decay_fraction == 0.3
