@@ -38,8 +38,8 @@ class Schedule:
     def start_decay(self, step: int) -> None:
         """Begin the final decay now instead of at the planned point (wsd only: validation has stopped
         improving at the peak). It lasts decay_fraction of the run, as planned, so the run ends at planned_steps."""
-        f, done = self.decay_fraction, step - self.start
-        if self.kind != "wsd" or self.decay_start is not None or done >= int((self.planned_steps - self.start) * (1 - f)):
+        f, done, planned = self.decay_fraction, step - self.start, self.planned_steps - self.start
+        if self.kind != "wsd" or self.decay_start is not None or done >= int(planned * (1 - f)):
             return  # not wsd, or already decaying
         length = round(done * f / (1 - f))  # f < 1 here: a decay over the whole run has always begun
         self.decay_start, self.planned_steps = step, min(self.planned_steps, step + max(1, length))
