@@ -117,7 +117,7 @@ async def test_training_pane_says_when_a_finished_run_trains_on_at_its_final_rat
                                      continued_rate=0.000408))
         await pilot.pause()
         shown = str(pane.query_one("#preview", Static).render())
-        assert "fresh optimizer" in shown and "rate it ended at (0.00041)" in shown
+        assert "fresh optimizer" in shown and "final rate 0.00041, not its peak" in shown
 
 
 async def test_corpus_pane_shows_stats():

@@ -86,9 +86,11 @@ class TrainingPane(Vertical):
         self.position = self._epoch_text(event.initial_epoch, budget_ends_first=False)
         replicas = f"{event.replicas} replica{'s' if event.replicas != 1 else ''}"
         self.placement = f"{event.strategy}, {replicas}, {event.precision}, {event.device}"
-        notes = [note for note in (
-            "weights only, no optimizer state saved: training continues with a fresh optimizer"
-            if event.fresh_optimizer else None, event.continued_note) if note]
+        notes = []  # short: the preview area has four lines (the notification says more)
+        if event.fresh_optimizer:
+            notes.append("weights only: a fresh optimizer")
+        if event.continued_rate is not None:
+            notes.append(f"a finished run: trains on at its final rate {event.continued_rate:.2g}, not its peak")
         if notes:  # until the first epoch's preview replaces them
             self.query_one("#preview", Static).update(Text("\n".join(notes), "yellow"))
         self.set_state("training")
