@@ -18,14 +18,14 @@ from .early_stop import plateau_callbacks
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
-from .model import build_with_precision, compile_if_weights_only, compile_model
-from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, load_checkpoint_into,
-                          model_and_optimizer_variables, restarted_chief_run, stop_agreement, writes_run_dir)
+from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, model_and_optimizer_variables,
+                          restarted_chief_run, stop_agreement, writes_run_dir)
 from .preview import Previewer
 from .runlock import RunLock
 from .runs import CONFIG, RunDir, check_writable
 from .resume_plan import data_seed, fit_plan
 from .schedule import Schedule, ScheduleCallback, continuation
+from .trainer_model import model_for_run
 from .vocab import Vocab
 
 
@@ -74,31 +74,12 @@ class Trainer:
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
-        self.fresh_optimizer = False  # set when the checkpoint resumed from holds weights only
+        self.model, manifest, self.fresh_optimizer = model_for_run(
+            self._info, model_config, train_config, self.vocab.size, _resume, self._fresh, self.init_from)
+        if manifest is not None:
+            self._restore_counters(_resume, manifest)
         multiworker = is_multiworker(self._info.strategy)
-        with self._info.strategy.scope():
-            if _resume is None or multiworker:
-                # Multi-worker: creating a variable is a collective op, so every worker builds the same model
-                # the same way (the chief copies its checkpoint in below, then shares it).
-                self.model = build_with_precision(model_config, self.vocab.size, self._info.precision)
-                if self.init_from is not None:
-                    self.init_from.apply(self.model)
-                compile_model(self.model, model_config, train_config, self._info.precision)
-                if multiworker:
-                    self.model.optimizer.build(self.model.trainable_variables)
-            elif self._fresh:
-                self.model = build_with_precision(model_config, self.vocab.size, self._info.precision)
-                compile_model(self.model, model_config, train_config, self._info.precision)
-            else:
-                self.model, manifest, _ = _resume.load_checkpoint("last", compile=True)
-                self.fresh_optimizer = compile_if_weights_only(self.model, model_config, train_config,
-                                                               self._info.precision)
-                self._restore_counters(_resume, manifest)
         if multiworker:
-            if _resume is not None and not self._fresh:
-                manifest, self.fresh_optimizer = load_checkpoint_into(_resume, self.model, model_config,
-                                                                      train_config, self._info.precision)
-                self._restore_counters(_resume, manifest)
             self._sync_workers()
             fix_symbolic_build(self.model)
             fix_multiworker_logs()
