@@ -28,11 +28,11 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    where a model cannot memorize much) the rule keeps 0: not measured. Plain Dropout layers keep cuDNN
    eligible on a GPU.
 7. Long runs (risk above LONG_RUN_RISK, 15) on a CPU also get recurrent dropout 0.1
-   (LONG_RUN_RECURRENT_DROPOUT), with which output dropout 0.3 does better than 0.5
-   (LONG_RUN_DROPOUT_WITH_RECURRENT), and all long runs begin the schedule's final decay once validation has not improved for 3 epochs, and end when the decay
-   does (--plateau-decay): an hour of 1 x 512 on Nietzsche at the held rate overfit from epoch ~21 (validation
-   1.3165 -> 1.323 by epoch 33 while the training loss fell to 1.20), so more time would otherwise buy a worse
-   model than 14 minutes did.
+   (LONG_RUN_RECURRENT_DROPOUT), with which output dropout 0.3 does better than 0.5, and 0.4 better than 0.3
+   for the longest (LONG_RUN_DROPOUT_BY_RISK). All long runs begin the schedule's final decay once validation
+   has not improved for 3 epochs, and end when the decay does (--plateau-decay): an hour of 1 x 512 on
+   Nietzsche at the held rate overfit from epoch ~21 (validation 1.3165 -> 1.323 by epoch 33 while the training
+   loss fell to 1.20), so more time would otherwise buy a worse model than 14 minutes did.
 
 Explicit flags win: any of units, layers, batch size, sequence length, learning rate, dropout, recurrent
 dropout, weight decay or plateau decay given by the user is kept and the rule picks the rest around it.
@@ -71,9 +71,11 @@ LONG_RUN_RECURRENT_DROPOUT = 0.1
 # (1 x 384, 1,800 s raw Nietzsche, decay begun by the plateau: 1.267 against 1.272 with the usual quarter).
 # Without it (a GPU) the longer decay overfit (1 x 384, 814 s: 1.309 against 1.297), so it keeps the quarter.
 LONG_RUN_DECAY_FRACTION = 0.5
-# With recurrent dropout and weight decay doing part of the work, output dropout 0.3 beat 0.5 on long CPU runs
-# (1 x 384, 3,600 s raw Nietzsche: 1.261 against 1.267; 1 x 512, 702 s: 1.283 against 1.291).
-LONG_RUN_DROPOUT_WITH_RECURRENT = 0.3
+# Output dropout of a long run with recurrent dropout, by risk. With recurrent dropout and weight decay doing part
+# of the work, 0.3 beat 0.5 (1 x 384, 3,600 s raw Nietzsche at 256 rows: 1.261 against 1.267; 1 x 512, 702 s,
+# risk ~24: 1.283 against 1.291). At 128 rows the hour (1 x 384, risk 178) overfit the end of its decay with 0.3,
+# and 0.4 made the better model (1.239 against 1.253). The step at 60 lies between those measured risks.
+LONG_RUN_DROPOUT_BY_RISK = ((60.0, 0.3), (math.inf, 0.4))
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,12 @@ def dropout_for(epochs: float, params_per_char: float) -> float:
     return next(rate for bound, rate in DROPOUT_BY_RISK if risk <= bound)
 
 
+def long_run_dropout(epochs: float, params_per_char: float) -> float:
+    """Output dropout of a long run that has recurrent dropout."""
+    risk = overfit_risk(epochs, params_per_char)
+    return next(rate for bound, rate in LONG_RUN_DROPOUT_BY_RISK if risk <= bound)
+
+
 def long_run(epochs: float, params_per_char: float) -> bool:
     return overfit_risk(epochs, params_per_char) > LONG_RUN_RISK
 
@@ -222,7 +230,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
                                   LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0)
     # Recurrent dropout keeps a long run from overfitting: lighter output dropout and a longer final decay pay then.
     held_back = long and recurrent_dropout > 0
-    dropout = LONG_RUN_DROPOUT_WITH_RECURRENT if held_back else dropout_for(epochs, per_char)
+    dropout = long_run_dropout(epochs, per_char) if held_back else dropout_for(epochs, per_char)
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,

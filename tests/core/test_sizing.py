@@ -61,7 +61,7 @@ def test_tiny_corpus_gets_a_small_model_short_streams_and_dropout():
     size = pick(33_000, 600, chars=5_000)
     assert (size.layers, size.units) == (1, 64)  # capped by the corpus, not by time
     assert size.batch_size * sizing.MIN_STEPS_PER_EPOCH * (size.seq_len + 1) <= 5_000
-    assert size.dropout == sizing.LONG_RUN_DROPOUT_WITH_RECURRENT and size.recurrent_dropout > 0  # thousands of epochs
+    assert size.dropout == max(rate for _, rate in sizing.LONG_RUN_DROPOUT_BY_RISK) and size.recurrent_dropout > 0  # thousands of epochs
 
 
 def test_huge_corpus_is_limited_by_time_and_keeps_dropout_off():
@@ -192,8 +192,13 @@ def test_a_long_auto_run_gets_weight_decay_and_plateau_decay_a_short_one_neither
     # AdamW decays at every step: a CPU's 128 rows (twice the steps of 256) take half, the same decay per epoch.
     assert long.weight_decay == sizing.LONG_RUN_WEIGHT_DECAY / 2 == 0.15 and long.plateau_decay == sizing.LONG_RUN_PLATEAU
     assert short.recurrent_dropout == 0.0 and long.recurrent_dropout == sizing.LONG_RUN_RECURRENT_DROPOUT > 0
-    # With recurrent dropout a long run's output dropout is 0.3; without it (a GPU, or the user's 0) it stays 0.5.
-    assert long.dropout == sizing.LONG_RUN_DROPOUT_WITH_RECURRENT == 0.3
+    # With recurrent dropout a long run's output dropout is 0.3, 0.4 for the longest; without it (a GPU, or the
+    # user's 0) it stays 0.5.
+    mid = pick(50_000, 600)  # 1 x 512 for 600 s: risk ~22
+    assert mid.recurrent_dropout == sizing.LONG_RUN_RECURRENT_DROPOUT and mid.dropout == 0.3
+    assert long.dropout == 0.4  # 2 x 512 for an hour: risk ~78
+    assert pick(50_000, 3600, units=384, layers=1).dropout == 0.4  # the bundled model's hour: risk ~180
+    assert pick(50_000, 3600, dropout=0.3).dropout == 0.3  # the user's value wins
     assert pick(50_000, 3600, recurrent_dropout=0.0).dropout == max(rate for _, rate in sizing.DROPOUT_BY_RISK)
     assert "recurrent dropout 0.1" in long.describe()
     gpu = pick(1_000_000, 3600, device="GPU")
