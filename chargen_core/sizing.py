@@ -16,7 +16,9 @@ The rule (measurements behind it: README, "Models, and why these defaults", and 
    MIN_STEPS_PER_EPOCH batches. On a CPU twice the optimizer steps beat the ~18% more targets/s of 256 rows
    (1 x 384, 165 s raw Nietzsche: 1.323 against 1.338; 64 rows 1.328, 128 x 50 1.381), and long runs too once
    their weight decay is halved with the rows (item 6; 1 x 512, 702 s: 1.2725 against 1.283).
-5. Learning rate: 1e-2 (measured best for 256 units), scaled by sqrt(256 / units) for wider layers.
+5. Learning rate: 1e-2 (measured best for 256 units). A CPU's 128-row batches keep it for wider layers too
+   (1 x 512 for 627 s of raw Nietzsche: 1.2745 against 1.2817 at 0.0071; 1 x 384, 165 s: 0.0082 beat 0.0058);
+   a GPU's big batches scale it by sqrt(256 / units) for wider layers (not measured).
 6. Dropout (between layers and before the logits) and weight decay grow with the risk of overfitting, the
    epochs the budget buys times sqrt(parameters per training character). Measured at risk ~10 (1 x 384 for
    ~180 s on Nietzsche, 9 epochs x 1.1): dropout 0 / 0.1 / 0.2 scored 1.314 / 1.304 / 1.296 on
@@ -191,7 +193,9 @@ def long_run(epochs: float, params_per_char: float) -> bool:
     return overfit_risk(epochs, params_per_char) > LONG_RUN_RISK
 
 
-def learning_rate_for(units: int) -> float:
+def learning_rate_for(units: int, device: Device = CPU) -> float:
+    if device.kind != "GPU":
+        return 1e-2
     return round(min(1e-2, 1e-2 * math.sqrt(256 / units)), 6)
 
 
@@ -234,7 +238,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,
-        learning_rate=fixed.get("learning_rate", learning_rate_for(units)),
+        learning_rate=fixed.get("learning_rate", learning_rate_for(units, profile)),
         dropout=fixed.get("dropout", dropout),
         recurrent_dropout=recurrent_dropout,
         weight_decay=fixed.get("weight_decay", profile.long_run_weight_decay if long else 0.0),
