@@ -178,15 +178,11 @@ def overfit_risk(epochs: float, params_per_char: float) -> float:
     return epochs * math.sqrt(params_per_char)
 
 
-def dropout_for(epochs: float, params_per_char: float) -> float:
+def dropout_for(epochs: float, params_per_char: float, ladder=DROPOUT_BY_RISK) -> float:
+    """Output dropout from a (risk bound, rate) ladder: DROPOUT_BY_RISK, or LONG_RUN_DROPOUT_BY_RISK for a long
+    run that has recurrent dropout."""
     risk = overfit_risk(epochs, params_per_char)
-    return next(rate for bound, rate in DROPOUT_BY_RISK if risk <= bound)
-
-
-def long_run_dropout(epochs: float, params_per_char: float) -> float:
-    """Output dropout of a long run that has recurrent dropout."""
-    risk = overfit_risk(epochs, params_per_char)
-    return next(rate for bound, rate in LONG_RUN_DROPOUT_BY_RISK if risk <= bound)
+    return next(rate for bound, rate in ladder if risk <= bound)
 
 
 def long_run(epochs: float, params_per_char: float) -> bool:
@@ -234,7 +230,7 @@ def choose(*, budget: float, probe_tps: float, probe_seconds: float, train_chars
                                   LONG_RUN_RECURRENT_DROPOUT if long and profile.kind == "CPU" else 0.0)
     # Recurrent dropout keeps a long run from overfitting: lighter output dropout and a longer final decay pay then.
     held_back = long and recurrent_dropout > 0
-    dropout = long_run_dropout(epochs, per_char) if held_back else dropout_for(epochs, per_char)
+    dropout = dropout_for(epochs, per_char, LONG_RUN_DROPOUT_BY_RISK if held_back else DROPOUT_BY_RISK)
     return Size(
         units=units, layers=layers,
         batch_size=batch_size, seq_len=seq_len,
