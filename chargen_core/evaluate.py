@@ -15,6 +15,7 @@ from .model import model_outputs_logits
 from .runs import RunDir
 
 BATCH = 64
+START_CHARS = 10  # predictions from the start state that start_and_warm_loss scores
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,25 @@ def _window_nll(model, ids: np.ndarray, logits: bool) -> tuple[np.ndarray, np.nd
         lp = _log_probs(model, np.ascontiguousarray(windows[start:start + BATCH * 8]), logits)
         nll.append(-lp[np.arange(len(lp)), targets[start:start + BATCH * 8]])
     return np.concatenate(nll), targets
+
+
+def start_and_warm_loss(model, ids: np.ndarray, *, chars: int = START_CHARS, context: int = 200,
+                        samples: int = 256, seed: int = 0) -> tuple[float, float]:
+    """Mean nats/char of the first `chars` predictions read from the start state (zeros), and of the same
+    predictions read with `context` characters before them, at `samples` random places in ids (lstm only).
+
+    The gap is what a prompt pays for starting from nothing: a model that never trained from a zero state pays
+    far more than the missing context explains."""
+    ids = np.asarray(ids, dtype=np.int32)
+    if len(ids) < context + chars + 2:
+        raise ChargenError(f"{len(ids)} characters are too few to compare {chars} cold and warm predictions")
+    starts = np.random.default_rng(seed).integers(context, len(ids) - chars, size=samples)
+    cold_x = np.stack([ids[s:s + chars] for s in starts])
+    warm_x = np.stack([ids[s - context:s + chars] for s in starts])
+    y = np.stack([ids[s + 1:s + chars + 1] for s in starts])[..., None]
+    cold = -np.take_along_axis(_log_probs(model, cold_x, True), y, axis=-1)
+    warm = -np.take_along_axis(_log_probs(model, warm_x, True)[:, -chars:], y, axis=-1)
+    return float(cold.mean()), float(warm.mean())
 
 
 def evaluate_text(model, vocab, model_config, text: str, text_source: str = "text") -> EvalResult:

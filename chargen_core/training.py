@@ -91,7 +91,8 @@ class Trainer:
             # Unrolling the short loop is ~1.25x faster on CPU; on GPU it would cost the cuDNN kernel.
             unroll = self._info.device == "CPU" and model_config.seq_len <= 64
             for layer in carry_layers(self.model):
-                layer.start_carry(self.splits.carry_rows, unroll=unroll)
+                layer.start_carry(self.splits.carry_rows, unroll=unroll, reset_rate=train_config.carry_reset,
+                                  seed=self.data_seed or 0, step=self.state.global_step)
         if self.state.epochs_done >= train_config.epochs:
             done = self.state.epochs_done
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "

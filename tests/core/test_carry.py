@@ -134,3 +134,24 @@ def test_trainer_carries_state_on_one_replica_and_can_be_told_not_to(tmp_path, t
     plain = Trainer(corpus, tmp_path / "plain", model_cfg, TrainConfig(**settings, carry_state=False))
     assert not plain.carry_state and plain.splits.carry_rows is None and not plain.notices
     assert not any(layer.carrying for layer in carry_layers(plain.model))
+
+
+def test_reset_rows_restart_from_zeros_and_depend_on_the_step_alone():
+    x = np.random.default_rng(2).normal(size=(64, 12, 3)).astype("float32")
+    layer = _layer()
+    from_zero = np.asarray(layer(x[:, 6:], training=True))  # no carry: every row starts from zeros
+    layer.start_carry(64, reset_rate=1.0)
+    layer(x[:, :6], training=True)
+    np.testing.assert_allclose(np.asarray(layer(x[:, 6:], training=True)), from_zero, atol=1e-5)
+
+    def restarted_rows(step: int) -> np.ndarray:
+        """The rows that read the second half from zeros when the first half was read at `step`."""
+        layer.start_carry(64, reset_rate=0.3, seed=7, step=step)
+        layer(x[:, :6], training=True)
+        second_half = np.asarray(layer(x[:, 6:], training=True))
+        return np.isclose(second_half, from_zero, atol=1e-5).all(axis=(1, 2))
+
+    first, again, later = restarted_rows(0), restarted_rows(0), restarted_rows(5)
+    assert 5 < first.sum() < 40  # about 30% of 64 rows
+    np.testing.assert_array_equal(first, again)  # a resumed run at the same step restarts the same rows
+    assert (first != later).any()
