@@ -33,9 +33,9 @@ CASES = {
     "default": (["--size", "default"], "seed"),  # the fixed 1 x 256 defaults, for comparison
     "auto-d2": (["--dropout", "0.2"], "seed"),  # --size auto with dropout forced to 0.2 (an experiment)
     "auto-decay50": (["--decay-fraction", "0.5"], "seed"),  # --size auto, half the steps decaying (experiment)
-    # The carried state without row resets (before models learned to start from a zero state), for comparison.
-    "raw-noreset": (["--carry-reset", "0"], "none"),
-    "auto-noreset": (["--carry-reset", "0"], "seed"),
+    # The carried state without fresh rows (before models learned to start from a zero state), for comparison.
+    "raw-nofresh": (["--fresh-rows", "0"], "none"),
+    "auto-nofresh": (["--fresh-rows", "0"], "seed"),
 }
 TARGETS = {("auto", 150): 1.30, ("auto-d2", 150): 1.30, ("auto-decay50", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("default", 150): 1.35}
 

@@ -14,9 +14,9 @@ MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
 PRECISIONS = ("auto", "float32", "mixed")
 SCHEDULES = ("wsd", "cosine", "constant")
 DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying from the peak
-# Carried rows restarted from a zero state per batch, so generation's zero start is a state the model trained
-# from (bench/README.md, "Starting from nothing").
-CARRY_RESET = 0.1
+# The share of a carried batch's rows that read every batch from a zero state, so generation's zero start is a
+# state the model trained from (bench/README.md, "Starting from nothing").
+FRESH_ROWS = 1 / 16
 
 # The tutorial's window model: 20 ids in, the next char out, windows every 3 chars.
 SEED_WINDOW = 20
@@ -90,7 +90,7 @@ class TrainConfig:
     distribute: str = "auto"  # tf.distribute strategy: auto | default | mirrored | multiworker
     precision: str = "auto"  # auto | float32 | mixed
     carry_state: bool = True  # lstm: carry the LSTM state from batch to batch (truncated BPTT; one replica only)
-    carry_reset: float = CARRY_RESET  # with carry_state: the chance a row restarts a batch from a zero state
+    fresh_rows: float = FRESH_ROWS  # with carry_state: the share of rows that start every batch from a zero state
     early_stop: int = 0  # stop after this many epoch-end evaluations without a better val loss (0: never)
     plateau_decay: int = 0  # wsd: begin the final decay after this many evaluations without a better val loss (0: off)
     tensorboard: bool = False  # write Keras TensorBoard logs under RUN/logs (the chief only)
@@ -108,8 +108,8 @@ class TrainConfig:
             raise SettingsError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
         if not isinstance(self.schedule_start, int) or self.schedule_start < 0:
             raise SettingsError(f"schedule_start must be a step >= 0, got {self.schedule_start}")
-        if not 0.0 <= self.carry_reset <= 1.0:
-            raise SettingsError(f"--carry-reset must be in [0, 1], got {self.carry_reset}")
+        if not 0.0 <= self.fresh_rows < 1.0:
+            raise SettingsError(f"--fresh-rows must be in [0, 1), got {self.fresh_rows}")
         if not 0.0 < self.decay_fraction <= 1.0:
             raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:

@@ -6,9 +6,9 @@ of a batch is where the next batch starts. Gradients stop at the batch edge, but
 before it, so short batches (cheap on a CPU) still learn long context.
 
 Generation and evaluation start from a zero state, which a carried row would otherwise meet only once an
-epoch: at each batch a random share of the rows (`reset_rate`) restarts from zeros mid-text, so the model
-also learns to read from nothing. Which rows reset is a function of the step alone, so a resumed run resets
-the same ones.
+epoch: a few rows of every batch (`fresh_rows`) read their text from zeros instead, so the model also learns
+to read from nothing. Always the same rows, and only a few: every row that restarts trains on short context,
+which costs validation loss (bench/README.md, "Starting from nothing").
 
 Carrying is switched on by the trainer and only affects calls with training=True; inference, validation,
 saving and the numpy generator see an ordinary LSTM (same weights, same config).
@@ -16,6 +16,7 @@ saving and the numpy generator see an ordinary LSTM (same weights, same config).
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -26,24 +27,21 @@ class CarryLSTM(keras.layers.LSTM):
         # Set with object.__setattr__: Keras must not track (and save) the carried state as weights.
         object.__setattr__(self, "_carry", None)
         object.__setattr__(self, "_unroll_training", False)
-        object.__setattr__(self, "_reset", None)
+        object.__setattr__(self, "_carried_rows", None)
 
-    def start_carry(self, batch_size: int, *, unroll: bool = False, reset_rate: float = 0.0, seed: int = 0,
-                    step: int = 0) -> None:
+    def start_carry(self, batch_size: int, *, unroll: bool = False, fresh_rows: int = 0) -> None:
         """Carry state across training batches of exactly batch_size rows; unroll the loop (CPU speed).
 
-        reset_rate: the chance that a row starts a batch from a zero state instead of its carried one. Every
-        layer given the same seed resets the same rows; step: the optimizer step the next batch trains."""
+        fresh_rows: the first rows of every batch start from a zero state instead of their carried one."""
         zeros = tf.zeros([batch_size, self.units], tf.float32)
         carry = (tf.Variable(zeros, trainable=False, name=f"{self.name}_h"),
                  tf.Variable(zeros, trainable=False, name=f"{self.name}_c"))
         object.__setattr__(self, "_carry", carry)
         object.__setattr__(self, "_unroll_training", unroll)
-        reset = None
-        if reset_rate > 0:
-            reset = (float(reset_rate), int(seed) % (2**31), tf.Variable(int(step), dtype=tf.int64, trainable=False,
-                                                                          name=f"{self.name}_step"))
-        object.__setattr__(self, "_reset", reset)
+        carried = None
+        if fresh_rows > 0:
+            carried = tf.constant((np.arange(batch_size) >= fresh_rows)[:, None], tf.float32)
+        object.__setattr__(self, "_carried_rows", carried)
 
     def reset_carry(self) -> None:
         """Start every stream from a zero state (the trainer calls this at each epoch start)."""
@@ -58,8 +56,8 @@ class CarryLSTM(keras.layers.LSTM):
         if not (training and self._carry is not None and initial_state is None):
             return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
         h, c = self._carry
-        if self._reset is not None:
-            h, c = self._restart_some_rows(h, c)
+        if self._carried_rows is not None:
+            h, c = h * self._carried_rows, c * self._carried_rows
         # Ask the base class for the final state for this one call; the attributes are back before any save.
         self.return_state, self.unroll = True, self._unroll_training
         try:
@@ -70,14 +68,13 @@ class CarryLSTM(keras.layers.LSTM):
         self._carry[1].assign(tf.cast(last_c, tf.float32))
         return outputs
 
-    def _restart_some_rows(self, h, c):
-        """h and c with the rows this step restarts set to zero (stateless: the same rows for the same step)."""
-        rate, seed, step = self._reset
-        draw = tf.random.stateless_uniform([h.shape[0], 1], seed=tf.stack([tf.constant(seed, tf.int64), step]))
-        step.assign_add(1)
-        keep = tf.cast(draw >= rate, h.dtype)
-        return h * keep, c * keep
-
 
 def carry_layers(model) -> list[CarryLSTM]:
     return [layer for layer in model.layers if isinstance(layer, CarryLSTM)]
+
+
+def fresh_row_count(share: float, rows: int) -> int:
+    """Rows of a carried batch that start from zeros: share of rows, at least one when share > 0, never all."""
+    if share <= 0 or rows < 2:
+        return 0
+    return min(rows - 1, max(1, round(share * rows)))

@@ -17,7 +17,7 @@ from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .early_stop import plateau_callbacks
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
-from .layers import carry_layers
+from .layers import carry_layers, fresh_row_count
 from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, model_and_optimizer_variables,
                           restarted_chief_run, stop_agreement, writes_run_dir)
 from .preview import Previewer
@@ -91,8 +91,8 @@ class Trainer:
             # Unrolling the short loop is ~1.25x faster on CPU; on GPU it would cost the cuDNN kernel.
             unroll = self._info.device == "CPU" and model_config.seq_len <= 64
             for layer in carry_layers(self.model):
-                layer.start_carry(self.splits.carry_rows, unroll=unroll, reset_rate=train_config.carry_reset,
-                                  seed=self.data_seed or 0, step=self.state.global_step)
+                layer.start_carry(self.splits.carry_rows, unroll=unroll,
+                                  fresh_rows=fresh_row_count(train_config.fresh_rows, self.splits.carry_rows))
         if self.state.epochs_done >= train_config.epochs:
             done = self.state.epochs_done
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "

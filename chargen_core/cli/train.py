@@ -17,7 +17,7 @@ from .common import (MODEL_FIELDS, SEED_TRAIN_DEFAULTS, Progress, add_corpus_fla
 
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state", "carry_reset", "early_stop", "tensorboard", "decay_fraction", "weight_decay", "plateau_decay")
+                "carry_state", "fresh_rows", "early_stop", "tensorboard", "decay_fraction", "weight_decay", "plateau_decay")
 CORPUS_FIELDS = ("standardize", "encoding", "allow_html")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
@@ -55,9 +55,10 @@ def add_parser(subparsers):
     p.add_argument("--preview-length", type=int, default=None, help=f"characters of the epoch-end preview, 0: off (default: {t.preview_length})")
     p.add_argument("--carry-state", action=argparse.BooleanOptionalAction, default=None,
                    help="carry the LSTM state from batch to batch (truncated BPTT; default on, one replica only)")
-    p.add_argument("--carry-reset", type=float, default=None, metavar="P",
-                   help=f"with a carried state: the chance that a row restarts a batch from a zero state, so the "
-                        f"model learns to start from nothing as generation does (default: {t.carry_reset})")
+    p.add_argument("--fresh-rows", type=float, default=None, metavar="F",
+                   help=f"with a carried state: the share of a batch's rows that start every batch from a zero "
+                        f"state, so the model learns to start from nothing as generation does, 0: none "
+                        f"(default: {t.fresh_rows:g})")
     p.add_argument("--distribute", choices=DISTRIBUTIONS, default=None,
                    help="tf.distribute strategy: auto (mirrored on several GPUs) | default | mirrored | multiworker "
                    "(default: auto)")

@@ -4,7 +4,7 @@ import pytest
 
 from chargen_core.config import ModelConfig, TrainConfig
 from chargen_core.data import context_dataset, context_pieces, make_datasets, stream_dataset, stream_layout
-from chargen_core.layers import CarryLSTM, carry_layers
+from chargen_core.layers import CarryLSTM, carry_layers, fresh_row_count
 from chargen_core.model import build_model
 
 
@@ -136,22 +136,19 @@ def test_trainer_carries_state_on_one_replica_and_can_be_told_not_to(tmp_path, t
     assert not any(layer.carrying for layer in carry_layers(plain.model))
 
 
-def test_reset_rows_restart_from_zeros_and_depend_on_the_step_alone():
-    x = np.random.default_rng(2).normal(size=(64, 12, 3)).astype("float32")
+def test_fresh_rows_read_every_batch_from_zeros_and_the_rest_carry():
+    x = np.random.default_rng(2).normal(size=(8, 12, 3)).astype("float32")
     layer = _layer()
-    from_zero = np.asarray(layer(x[:, 6:], training=True))  # no carry: every row starts from zeros
-    layer.start_carry(64, reset_rate=1.0)
-    layer(x[:, :6], training=True)
-    np.testing.assert_allclose(np.asarray(layer(x[:, 6:], training=True)), from_zero, atol=1e-5)
+    whole = np.asarray(layer(x, training=True))
+    from_zero = np.asarray(layer(x[:, 6:], training=True))  # no carry yet: every row starts from zeros
+    layer.start_carry(8, fresh_rows=fresh_row_count(0.25, 8))
+    first = np.asarray(layer(x[:, :6], training=True))
+    second = np.asarray(layer(x[:, 6:], training=True))
+    np.testing.assert_allclose(first, whole[:, :6], atol=1e-5)
+    np.testing.assert_allclose(second[:2], from_zero[:2], atol=1e-5)  # the two fresh rows start again
+    np.testing.assert_allclose(second[2:], whole[2:, 6:], atol=1e-5)  # the others go on where they stopped
 
-    def restarted_rows(step: int) -> np.ndarray:
-        """The rows that read the second half from zeros when the first half was read at `step`."""
-        layer.start_carry(64, reset_rate=0.3, seed=7, step=step)
-        layer(x[:, :6], training=True)
-        second_half = np.asarray(layer(x[:, 6:], training=True))
-        return np.isclose(second_half, from_zero, atol=1e-5).all(axis=(1, 2))
 
-    first, again, later = restarted_rows(0), restarted_rows(0), restarted_rows(5)
-    assert 5 < first.sum() < 40  # about 30% of 64 rows
-    np.testing.assert_array_equal(first, again)  # a resumed run at the same step restarts the same rows
-    assert (first != later).any()
+def test_fresh_row_count_keeps_at_least_one_row_carrying():
+    assert fresh_row_count(1 / 16, 128) == 8 and fresh_row_count(1 / 16, 8) == 1
+    assert fresh_row_count(0.0, 128) == 0 and fresh_row_count(0.5, 1) == 0 and fresh_row_count(0.9, 4) == 3

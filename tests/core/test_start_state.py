@@ -9,7 +9,7 @@ H1 - warm. From a zero state the first prediction has one character of context a
 mean over the first START_CHARS predictions (`cold`) must lose some of that worth, but only a small share:
 cold - warm <= START_SHARE * (H1 - warm). Measured at these settings (bench/README.md, "Starting from
 nothing"): a model trained only from zero states (--no-carry-state) loses 0.05-0.09 of it, the carried model
-without row resets 0.13-0.34 (and streams runs of rare characters), with resets 0.09-0.17.
+without fresh rows 0.13-0.34 (and streams runs of rare characters), with fresh rows 0.09-0.18.
 """
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def test_numpy_generator_agrees_with_keras_after_every_prompt_character(trained)
 def test_row_resets_are_what_teach_the_start_state(tmp_path_factory):
     """The same code corpus without resets (the carry of old) loses far more at the start: the bound is not loose."""
     own = code(random.Random(0))
-    old = train(tmp_path_factory, own, dataclasses.replace(TRAIN, carry_reset=0.0))
+    old = train(tmp_path_factory, own, dataclasses.replace(TRAIN, fresh_rows=0.0))
     new = train(tmp_path_factory, own)
     old_share, new_share = lost_share(old, own), lost_share(new, own)
     assert old_share > START_SHARE and new_share < old_share - 0.1, (old_share, new_share)
