@@ -33,6 +33,9 @@ CASES = {
     "default": (["--size", "default"], "seed"),  # the fixed 1 x 256 defaults, for comparison
     "auto-d2": (["--dropout", "0.2"], "seed"),  # --size auto with dropout forced to 0.2 (an experiment)
     "auto-decay50": (["--decay-fraction", "0.5"], "seed"),  # --size auto, half the steps decaying (experiment)
+    # The carried state without row resets (before models learned to start from a zero state), for comparison.
+    "raw-noreset": (["--carry-reset", "0"], "none"),
+    "auto-noreset": (["--carry-reset", "0"], "seed"),
 }
 TARGETS = {("auto", 150): 1.30, ("auto-d2", 150): 1.30, ("auto-decay50", 150): 1.30, ("raw", 150): 1.33, ("raw", 600): 1.27, ("default", 150): 1.35}
 
@@ -60,7 +63,8 @@ def train(name: str, corpus: str, budget: float, out: Path, *, evaluate: bool = 
             "budget": round(budget, 1), "params": result["params"], "epochs": result["epochs"],
             "steps": result["steps"], "train_seconds": result["train_seconds"],
             "targets_per_second": result["targets_per_second"], "val_nats": evaluation["nats_per_char"],
-            "val_bpc": evaluation["bits_per_char"], "size": size, "load_before": round(load, 2),
+            "val_bpc": evaluation["bits_per_char"],
+            "start_nats": evaluation.get("start_nats"), "start_warm_nats": evaluation.get("start_warm_nats"), "size": size, "load_before": round(load, 2),
             "run_dir": str(run_dir)}
 
 
@@ -77,15 +81,17 @@ def shape(row: dict) -> str:
 
 def table(rows: list[dict], nominal: float) -> str:
     lines = ["| case | standardize | nominal s | budget s | shape | params | epochs | steps | val nats/char | "
-             "targets/s | tutorial targets/s before |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "first 10 from zeros / with context | targets/s | tutorial targets/s before |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         target = TARGETS.get((r["case"], int(nominal)))
         mark = "" if target is None or r["case"] == "seed" else (
             f" (target ≤ {target} ✓)" if r["val_nats"] <= target else f" (target ≤ {target}: +{r['val_nats'] - target:.3f})")
         ref = r.get("reference_speed")
+        start = (f"{r['start_nats']:.3f} / {r['start_warm_nats']:.3f}" if r.get("start_nats") is not None
+                 else "n/a")
         lines.append(f"| {r['case']} | {r['standardize']} | {r.get('nominal_seconds', nominal):g} | {r['budget']:g} | {shape(r)} | "
-                     f"{r['params']:,} | {r['epochs']} | {r['steps']} | {r['val_nats']:.3f}{mark} | "
+                     f"{r['params']:,} | {r['epochs']} | {r['steps']} | {r['val_nats']:.3f}{mark} | {start} | "
                      f"{r['targets_per_second']:,.0f} | {f'{ref:,.0f}' if ref else 'n/a'} |")
     return "\n".join(lines)
 

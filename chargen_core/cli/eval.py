@@ -19,7 +19,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ..train import evaluate_run
+    from ..train import START_CHARS, evaluate_run
 
     run_path = resolve_run_arg(args)
     result, notices = evaluate_run(run_path, args.text, which=args.which, encoding=args.encoding)
@@ -36,4 +36,7 @@ def run(args) -> int:
     print(f"bits/char   {result.bits_per_char:.4f}")
     print(f"perplexity  {result.perplexity:.3f}")
     print(f"unknown     {result.unknown_chars:,}")
+    if result.start_nats is not None:  # how a prompt fares that starts from nothing
+        print(f"first {START_CHARS} chars from the start state {result.start_nats:.4f} nats/char "
+              f"(with context {result.start_warm_nats:.4f})")
     return 0

@@ -33,6 +33,9 @@ class Architecture:
     auto_sized: ClassVar[bool]  # --size auto may choose its shape
     train_defaults: ClassVar[dict] = {}  # TrainConfig values of its own recipe (flags the user gives still win)
     min_eval_chars: int  # the shortest text evaluation can score
+    # Evaluation also scores a prompt's first characters read from the zero start state (a model that reads any
+    # length from nothing; the window model always reads a full window).
+    scores_start_state: ClassVar[bool]
 
     def describe(self, cfg: ModelConfig) -> str:
         """One line for the runs list and the app, e.g. '1×LSTM 256, emb 32'."""
@@ -77,6 +80,7 @@ class LstmArchitecture(Architecture):
     carries_state = True
     auto_sized = True
     min_eval_chars = 2
+    scores_start_state = True
 
     def describe(self, cfg):
         text = f"{cfg.layers}×LSTM {cfg.units}, emb {cfg.embedding_dim}"
@@ -119,6 +123,7 @@ class SeedArchitecture(Architecture):
     auto_sized = False
     train_defaults = {"batch_size": 64, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
     min_eval_chars = window + 1
+    scores_start_state = False
 
     def describe(self, cfg):
         return f"seed window LSTM {self.units}"

@@ -13,6 +13,8 @@ from ..model import architecture, log_probs
 from ..runs import RunDir
 
 START_CHARS = 10  # predictions from the start state that start_and_warm_loss scores
+START_CONTEXT = 200  # characters of context the same predictions get for comparison
+START_TEXT = 2000  # texts shorter than this are too short to sample start positions from
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,16 @@ class EvalResult:
     unknown_chars: int  # characters outside the vocabulary: counted here, not scored
     unknown: str  # the distinct unknown characters
     text_source: str  # "validation split" or the file evaluated
+    # lstm: nats/char of the first START_CHARS predictions from the start state (zeros), and of the same
+    # predictions read with context (start_and_warm_loss); None for the seed model or a short text.
+    start_nats: float | None = None
+    start_warm_nats: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def start_and_warm_loss(model, ids: np.ndarray, *, chars: int = START_CHARS, context: int = 200,
+def start_and_warm_loss(model, ids: np.ndarray, *, chars: int = START_CHARS, context: int = START_CONTEXT,
                         samples: int = 256, seed: int = 0) -> tuple[float, float]:
     """Mean nats/char of the first `chars` predictions read from the start state (zeros), and of the same
     predictions read with `context` characters before them, at `samples` random places in ids (lstm only).
@@ -60,8 +66,11 @@ def evaluate_text(model, vocab, model_config, text: str, text_source: str = "tex
     if scored == 0:
         raise ChargenError(f"{text_source} has no characters from the model's vocabulary")
     nats = float(nll[known].mean())
+    start = (None, None)
+    if arch.scores_start_state and len(ids) >= START_TEXT:
+        start = start_and_warm_loss(model, ids)
     return EvalResult(nats, nats / math.log(2), math.exp(nats), scored, int((~known).sum()),
-                      vocab.unknown_chars(text), text_source)
+                      vocab.unknown_chars(text), text_source, *start)
 
 
 def validation_text(run: RunDir) -> str:

@@ -27,6 +27,7 @@ def test_what_differs_between_the_two():
     assert LSTM.carries_state and LSTM.auto_sized and not SEED.carries_state and not SEED.auto_sized
     assert LSTM.train_defaults == {} and SEED.train_defaults["learning_rate"] == 1e-3
     assert LSTM.min_eval_chars == 2 and SEED.min_eval_chars == SEED.window + 1
+    assert LSTM.scores_start_state and not SEED.scores_start_state
 
 
 def test_sizing_counts_parameters_as_the_architecture_does():
