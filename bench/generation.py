@@ -19,16 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 from chargen_core.config import ModelConfig  # noqa: E402
-from chargen_core.generate import Generator  # noqa: E402
-from chargen_core.model import build_model  # noqa: E402
-from chargen_core.sampling import STRATEGIES, SamplerSettings  # noqa: E402
-from chargen_core.tutorial import tutorial_loop  # noqa: E402
-from chargen_core.vocab import Vocab  # noqa: E402
+from chargen_core.data import Vocab  # noqa: E402
+from chargen_core.generate import STRATEGIES, Generator, SamplerSettings, tutorial_loop  # noqa: E402
+from chargen_core.model import LstmStack, architecture, build_model  # noqa: E402
 
 
 
 def corpus_text(source: str) -> str:
-    from chargen_core.corpus import load_corpus
+    from chargen_core.data import load_corpus
 
     return load_corpus(source).text
 
@@ -97,11 +95,10 @@ def bench_keras_prompt(model, ids, repeats: int) -> float:
     return timed(lambda: forward(batch).numpy(), repeats)[0] * 1000
 
 
-def bench_tf_step(gen: Generator, steps: int = 500) -> float:
+def bench_tf_step(net: LstmStack, steps: int = 500) -> float:
     """Steps/s of the same LSTM step as a compiled tf.function (the alternative to the numpy port)."""
     import tensorflow as tf
 
-    net = gen._net
     fused = [tf.constant(f) for f in net.fused]
     table, u = tf.constant(net.table), net.units
 
@@ -170,7 +167,8 @@ def main() -> int:
     seed_fast = bench_generator(seed_gen, prompt, max(args.length // 10, 100), args.repeats)
     strategies = bench_strategies(gen, prompt[:40], args.length, args.repeats)
     tutorial = bench_tutorial(seed_model, gen.vocab, prompt, args.tutorial_chars)
-    tf_step = bench_tf_step(gen) if gen.model_config.arch == "lstm" else float("nan")
+    net = architecture(gen.model_config).numpy_net(model.get_weights(), gen.model_config)
+    tf_step = bench_tf_step(net) if isinstance(net, LstmStack) else float("nan")  # the fused layout of the LSTM
     keras_prompt_ms = bench_keras_prompt(model, gen.vocab.encode(prompt), args.repeats)
     ratio = fast["chars_per_second"] / tutorial["chars_per_second"]
     cpu_ratio = fast["cpu_chars_per_second"] / tutorial["cpu_chars_per_second"]

@@ -20,13 +20,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from chargen_core.config import ModelConfig, TrainConfig  # noqa: E402
-from chargen_core.corpus import load_corpus  # noqa: E402
-from chargen_core.data import sequence_dataset  # noqa: E402
-from chargen_core.distribute import describe_device, resolve_precision  # noqa: E402
-from chargen_core.generate import Generator  # noqa: E402
-from chargen_core.sampling import SamplerSettings  # noqa: E402
-from chargen_core.training import _build, compile_model  # noqa: E402
-from chargen_core.vocab import Vocab  # noqa: E402
+from chargen_core.data import Vocab, load_corpus, sequence_dataset  # noqa: E402
+from chargen_core.generate import Generator, SamplerSettings  # noqa: E402
+from chargen_core.model import build_with_precision, compile_model  # noqa: E402
+from chargen_core.train import describe_device, resolve_precision  # noqa: E402
 
 
 
@@ -42,7 +39,7 @@ def cudnn_ops(model, batch: int, seq_len: int) -> list[str]:
 
 def train_speed(ids: np.ndarray, vocab_size: int, batch: int, steps: int, precision: str) -> dict:
     cfg = ModelConfig()
-    model = _build(cfg, vocab_size, precision)
+    model = build_with_precision(cfg, vocab_size, precision)
     compile_model(model, cfg, TrainConfig(batch_size=batch))
     ds = sequence_dataset(ids, cfg.seq_len, batch, shuffle=True, seed=0).repeat().prefetch(tf.data.AUTOTUNE)
     it = iter(ds)
@@ -59,7 +56,7 @@ def train_speed(ids: np.ndarray, vocab_size: int, batch: int, steps: int, precis
 
 def generation_speed(ids: np.ndarray, vocab: Vocab, length: int) -> dict:
     cfg = ModelConfig()
-    model = _build(cfg, vocab.size, "float32")
+    model = build_with_precision(cfg, vocab.size, "float32")
     gen = Generator.from_model(model, vocab, cfg)
     prompt = vocab.decode(ids[:1000])
     start = time.perf_counter()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chargen_core.sizing import choose  # noqa: E402
+from chargen_core.train import choose  # noqa: E402
 
 ROWS = (("CPU", 15_000, (150, 600, 3600)), ("CPU", 33_000, (150, 600, 3600)), ("CPU", 50_000, (150, 190, 600, 3600)),
         ("GPU", 200_000, (150, 600, 3600)), ("GPU", 1_000_000, (150, 600)))

@@ -1,4 +1,6 @@
-"""chargen_core: corpus → vocabulary → tf.data → LSTM → trainer → generator, with no user interface."""
+"""chargen_core: a character-level LSTM text generator with no user interface, built in stages that each import
+only the ones before them: data (text → ids) → model → runs (on disk) → generate (numpy) and train (Keras) → cli.
+config.py and errors.py sit under all of them."""
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -1,13 +1,15 @@
-"""Frozen, JSON-serialisable settings for the model and for training (stored in a run's config.json)."""
+"""Frozen, JSON-serialisable settings of a run: its corpus, model and training (stored in its config.json).
+
+Every stage reads them, so they sit below all of them, with the error types (errors.py)."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import SettingsError
 
-ARCHS = ("lstm", "seed")
+ARCHS = ("lstm", "seed")  # what each one means: chargen_core.model.ARCHITECTURES
 STANDARDIZE_MODES = ("none", "lower", "seed")
 DISTRIBUTIONS = ("auto", "default", "mirrored", "multiworker")  # --distribute: tf.distribute strategies
 MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
@@ -17,13 +19,6 @@ DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying fr
 # The share of a carried batch's rows that read every batch from a zero state, so generation's zero start is a
 # state the model trained from (bench/README.md, "Starting from nothing").
 FRESH_ROWS = 1 / 16
-
-# The tutorial's window model: 20 ids in, the next char out, windows every 3 chars.
-SEED_WINDOW = 20
-SEED_STEP = 3
-SEED_EMBEDDING = 16
-SEED_UNITS = 128
-SEED_MAX_TOKENS = 96
 
 
 @dataclass(frozen=True)
@@ -48,11 +43,6 @@ class ModelConfig:
             if not 0.0 <= value < 1.0:
                 raise SettingsError(f"--{name.replace('_', '-')} must be in [0, 1), got {value}")
         return self
-
-    @property
-    def window(self) -> int:
-        """Characters the model sees per training example."""
-        return SEED_WINDOW if self.arch == "seed" else self.seq_len
 
 
 @dataclass(frozen=True)
@@ -139,3 +129,12 @@ def from_dict(cls, data: dict):
     if cls is TrainConfig and "strategy" in data and "distribute" not in data:
         data = {**data, "distribute": data["strategy"]}  # runs saved before the option was renamed
     return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def non_defaults(cfg: Any) -> dict:
+    """The fields of a config that differ from its class's defaults: what someone set on purpose (None: none)."""
+    if cfg is None:
+        return {}
+    default = type(cfg)()
+    return {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)
+            if getattr(cfg, f.name) != getattr(default, f.name)}

@@ -11,14 +11,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", ".pytest_cache", "runs")
+NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", ".pytest_cache")
+
+
+def not_copied(folder: str, names: list[str]) -> set[str]:
+    """Build leftovers anywhere, and a runs/ folder of the checkout itself (chargen_core/runs/ is code)."""
+    return set(NOT_COPIED(folder, names)) | ({"runs"} & set(names) if Path(folder) == ROOT else set())
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     """Build a wheel from a copy of the source tree (a stale build/ folder cannot leak into it)."""
     src = tmp_path_factory.mktemp("src") / "chargen"
-    shutil.copytree(ROOT, src, ignore=NOT_COPIED)
+    shutil.copytree(ROOT, src, ignore=not_copied)
     # Bytecode next to the sources and the assets, as a used checkout has: it must stay out of the wheel.
     for folder in ("chargen_core", "assets"):
         (src / folder / "__pycache__").mkdir(exist_ok=True)

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_app_args(argv)
     from chargen_core.config import TrainConfig
     from chargen_core.errors import ChargenError
-    from chargen_core.home import exports_home, resolve_run, runs_home
+    from chargen_core.runs import exports_home, resolve_run, runs_home
 
     try:  # bad input answers in one line before the app takes the screen
         run_root = runs_home(args.runs_dir)

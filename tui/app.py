@@ -30,7 +30,7 @@ class ChargenApp(App):
         self.services = services
         self.run_path = run_path
         self.corpus_source = corpus_source
-        from chargen_core.home import exports_home, runs_home
+        from chargen_core.runs import exports_home, runs_home
 
         # Runs and exports go to the runs home, never the current directory unless asked.
         self.export_dir = export_dir or exports_home()

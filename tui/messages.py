@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chargen_core.events import Event
+from chargen_core.train import Event
 from textual.message import Message
 
 
@@ -21,7 +21,7 @@ class RunOpened(Message):
 
 @dataclass
 class CorpusLoaded(Message):
-    corpus: Any  # chargen_core.corpus.Corpus
+    corpus: Any  # chargen_core.data.Corpus
 
 
 @dataclass

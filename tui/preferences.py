@@ -23,7 +23,7 @@ def load_preferences(folder: Path) -> tuple[dict, list[str]]:
 
 def save_preferences(folder: Path, data: dict) -> str | None:
     """Write atomically (a kill never leaves half a file); returns a problem line or None."""
-    from chargen_core.checkpoints import atomic_write_json
+    from chargen_core.runs import atomic_write_json
 
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
-
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -41,22 +39,6 @@ class NewRunSpec:
     tensorboard: bool = False
 
 
-class ServicesAPI(Protocol):
-    """The interface the app uses; tests/tui/fakes.py implements it without TensorFlow."""
-
-    def device(self) -> str: ...
-    def default_run(self) -> Path | None: ...
-    def open_run(self, path: Path) -> tuple[RunInfo, Any]: ...
-    def load_corpus(self, source: str, standardize: str = "none") -> Any: ...
-    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None,
-                    spec: NewRunSpec | None = None) -> Any: ...
-    def list_runs(self, root: Path) -> list: ...
-    def copy_run(self, source: Path, root: Path) -> Path: ...
-    def resume_trainer(self, run_path: Path, on_event: Callable) -> Any: ...
-    def generator_from_trainer(self, trainer: Any) -> Any: ...
-    def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]: ...
-
-
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -87,11 +69,6 @@ def _leave_a_core_to_the_ui(tf) -> None:
         pass
 
 
-def new_run_path(root: Path, corpus_name: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in corpus_name)[:40] or "corpus"
-    return root / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
 class Services:
     """The real services over chargen_core; TensorFlow is imported on first use, in a worker thread."""
 
@@ -102,19 +79,20 @@ class Services:
     def device(self) -> str:
         import_tensorflow()
         import tensorflow as tf
-        from chargen_core.distribute import describe_device
+        from chargen_core.train import describe_device
 
         return describe_device(tf.config.list_physical_devices("GPU"))
 
     def default_run(self) -> Path | None:
-        from chargen_core.runs import default_run_path
+        from chargen_core.runs import CONFIG, default_run_path
 
         path = default_run_path()
-        return path if (path / "config.json").is_file() else None
+        return path if (path / CONFIG).is_file() else None
 
     def open_run(self, path: Path) -> tuple[RunInfo, Any]:
         import_tensorflow()
         from chargen_core.generate import Generator
+        from chargen_core.model import describe_model
         from chargen_core.runs import RunDir, default_run_path
 
         run = RunDir.open(path)
@@ -123,7 +101,7 @@ class Services:
         info = RunInfo(
             path=run.path, name=run.path.name, corpus_source=run.corpus_config.source,
             standardize=run.corpus_config.standardize, vocab_size=run.vocab.size,
-            model=_describe_model(run.model_config), val_fraction=run.train_config.val_fraction,
+            model=describe_model(run.model_config), val_fraction=run.train_config.val_fraction,
             epochs_done=run.progress().epochs_done, is_default=_same(run.path, default_run_path()),
             notices=tuple(getattr(run, "notices", ()) or ()), history=history,
         )
@@ -133,55 +111,48 @@ class Services:
 
     def load_corpus(self, source: str, standardize: str = "none") -> Any:
         import_tensorflow()  # corpus loading may fetch URLs through keras
-        from chargen_core.corpus import load_corpus
+        from chargen_core.data import load_corpus
 
         return load_corpus(source, standardize=standardize)
 
-    def new_trainer(self, corpus: Any, run_path: Path, on_event: Callable, model_config: Any = None,
+    def new_trainer(self, corpus: Any, runs_home: Path, on_event: Callable, model_config: Any = None,
                     spec: NewRunSpec | None = None) -> Any:
+        """A trainer for a new run on `corpus`, named in runs_home, planned as `chargen train` plans one."""
         import_tensorflow()
-        import dataclasses
+        from chargen_core.config import non_defaults
+        from chargen_core.train import RunRequest, Trainer, plan_run
 
-        from chargen_core.config import ModelConfig, TrainConfig
-        from chargen_core.training import Trainer
-
-        model_config = model_config or self.model_config or ModelConfig()
-        train_config = self.train_config or TrainConfig()
-        init = chosen = None
+        model = non_defaults(model_config or self.model_config)  # the app's explicit settings, if any
+        train = non_defaults(self.train_config)
+        size, init_from = "default", None
         if spec is not None:  # the new-run screen's choices
             changes = {"tensorboard": spec.tensorboard, "epochs": spec.epochs, "time_budget": spec.time_budget}
-            train_config = dataclasses.replace(train_config, **{k: v for k, v in changes.items() if v is not None})
-            if spec.init_from is not None:
-                from chargen_core.finetune import load_init_from, model_config_for
-
-                init = load_init_from(spec.init_from)
-                model_config = model_config_for(init.model_config, {})
+            train.update({k: v for k, v in changes.items() if v is not None})
+            init_from = spec.init_from
+            if init_from is not None:
+                model = {}  # a fine-tuned run keeps its source's model
             elif spec.size == "auto":
-                from chargen_core.sizing import fit_to_budget
-
-                model_config, train_config, chosen = fit_to_budget(spec.corpus, model_config, train_config)
+                size = "auto"
             else:
-                model_config = dataclasses.replace(model_config, **SIZES.get(spec.size, {}))
-        trainer = Trainer(corpus, run_path, model_config, train_config, on_event=on_event, init_from=init)
-        if chosen is not None:
-            trainer.size = chosen  # what the rule picked, told when training starts (as `chargen train` prints it)
-        return trainer
+                model.update(SIZES.get(spec.size, {}))
+        request = RunRequest(model=model, train=train, size=size, init_from=init_from, runs_dir=runs_home)
+        return Trainer.from_plan(plan_run(request, corpus=corpus), on_event)
 
     def list_runs(self, root: Path) -> list:
-        from chargen_core.catalog import list_runs
+        from chargen_core.runs import list_runs
 
         return list_runs(root)
 
     def copy_run(self, source: Path, root: Path) -> Path:
-        """Copy a (bundled, read-only) run into the runs home under a name that says what it is."""
-        from chargen_core.home import copy_run
+        """Copy a (bundled, read-only) run into the runs home, named SOURCE-copy-TIME."""
+        from chargen_core.runs import copy_run
 
-        return copy_run(source, root, f"{Path(source).name}-copy-{time.strftime('%Y%m%d-%H%M%S')}")
+        return copy_run(source, root)
 
     def resume_trainer(self, run_path: Path, on_event: Callable) -> Any:
         import_tensorflow()
         from chargen_core.runs import RunDir
-        from chargen_core.training import Trainer
+        from chargen_core.train import Trainer
 
         # Continue for as many epochs again as the run was configured for.
         run = RunDir.open(run_path)
@@ -200,17 +171,6 @@ class Services:
     def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]:
         """The app's SamplerSettings checked against the model's vocabulary (k clamped, with a notice)."""
         return settings.validate(vocab_size)
-
-
-def _describe_model(cfg: Any) -> str:
-    if cfg.arch == "seed":
-        return "seed window LSTM 128"
-    text = f"{cfg.layers}×LSTM {cfg.units}, emb {cfg.embedding_dim}"
-    if cfg.dropout:
-        text += f", dropout {cfg.dropout:g}"
-    if cfg.recurrent_dropout:
-        text += f", recurrent dropout {cfg.recurrent_dropout:g}"
-    return text
 
 
 def _same(a: Path, b: Path) -> bool:

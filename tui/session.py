@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from chargen_core.settings import STRATEGIES, SamplerSettings
+from chargen_core.generate import STRATEGIES, SamplerSettings
 
 LENGTHS = (50, 100, 200, 400, 800, 1600, 3200, None)  # None: until Esc (memory stays bounded)
 SPEEDS = (200, 400, 0, 60)  # typing speed in chars/s; 0 means as fast as the model writes
@@ -126,7 +126,7 @@ class Transcript:
 
     def export(self, folder: Path, header: str) -> Path:
         """The session as text, and as JSON (with where each setting applied) next to it."""
-        from chargen_core.checkpoints import atomic_write_json, atomic_write_text
+        from chargen_core.runs import atomic_write_json, atomic_write_text
 
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / time.strftime("chargen-session-%Y%m%d-%H%M%S.txt")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from chargen_core.errors import one_line
-from chargen_core.events import BatchEnded, EpochEnded, Event, TrainingFinished, TrainingStarted
+from chargen_core.train import BatchEnded, EpochEnded, Event, TrainingFinished, TrainingStarted
 
 from . import heap
 from .live import LiveGenerator, lower_thread_priority
@@ -76,8 +76,6 @@ class TrainingControl:
 
         copy_first: `resume` is read-only (the bundled model): copy it into the runs home, continue the copy.
         """
-        from .services import new_run_path
-
         self.running, self.trainer, self.last_refresh_step = True, None, 0
         self.own_generator = resume is not None and self.live.ready
 
@@ -93,9 +91,8 @@ class TrainingControl:
                 if target is not None:
                     self.trainer = self.services.resume_trainer(target, self.pump)
                 else:
-                    path = new_run_path(self.run_root, corpus.name)
                     extra = {"spec": spec} if spec is not None else {}
-                    self.trainer = self.services.new_trainer(corpus, path, self.pump, model_config, **extra)
+                    self.trainer = self.services.new_trainer(corpus, self.run_root, self.pump, model_config, **extra)
                 self.trainer.run()
             except Exception as exc:  # bad input or a failed run: a notification, the app carries on
                 error = one_line(exc)

@@ -9,6 +9,7 @@ import traceback
 
 from .. import __version__
 from ..errors import ChargenError, one_line
+from .common import import_tensorflow_quietly
 
 SUBCOMMANDS = ("train", "generate", "eval", "info", "runs", "export")
 
@@ -74,15 +75,6 @@ def command_summaries() -> list[tuple[str, str]]:
 def _quiet_tensorflow() -> None:
     # TensorFlow's C++ start-up chatter would bury our one-line messages on stderr.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def import_tensorflow_quietly() -> None:
-    from ..distribute import quiet_native_stderr
-
-    with quiet_native_stderr():
-        import tensorflow as tf
-
-        tf.config.list_physical_devices("GPU")  # the CUDA probe prints its own lines the first time
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,15 @@ import time
 
 from ..config import ARCHS, STANDARDIZE_MODES, ModelConfig
 
-# The tutorial's training recipe for --arch seed: Adam at its default rate, constant, no clipping.
-SEED_TRAIN_DEFAULTS = {"batch_size": 64, "learning_rate": 1e-3, "schedule": "constant", "clipnorm": 0.0}
+
+def import_tensorflow_quietly() -> None:
+    """Start TensorFlow with its C++ start-up and CUDA probe lines kept off stderr (our one-line messages)."""
+    from ..train import quiet_native_stderr
+
+    with quiet_native_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")  # the CUDA probe prints its own lines the first time
 
 
 def say(message: str) -> None:
@@ -28,7 +35,7 @@ def add_home_flag(parser) -> None:
 
 def resolve_run_arg(args, name: str = "run_dir"):
     """The run folder for a RUN argument (path, name in the runs home, bundled name; None: the bundled model)."""
-    from ..home import resolve_run
+    from ..runs import resolve_run
 
     return resolve_run(getattr(args, name, None), getattr(args, "runs_dir", None))
 

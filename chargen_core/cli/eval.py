@@ -19,7 +19,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ..evaluate import START_CHARS, evaluate_run
+    from ..train import START_CHARS, evaluate_run
 
     run_path = resolve_run_arg(args)
     result, notices = evaluate_run(run_path, args.text, which=args.which, encoding=args.encoding)

@@ -19,7 +19,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ..export import export_run
+    from ..runs import export_run
 
     exported = export_run(resolve_run_arg(args), args.dest, which=args.which)
     m = exported.manifest

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from ..config import MAX_SEED
 from ..errors import SettingsError
-from ..sampling import STRATEGIES, SamplerSettings
+from ..generate import STRATEGIES, SamplerSettings
 from .common import add_home_flag, print_json, resolve_run_arg, say
 
 SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
@@ -76,7 +76,7 @@ def stop_strings(raw: list[str] | None) -> tuple[str, ...]:
 def run(args) -> int:
     settings = settings_from_args(args)  # bad settings fail before the (slow) model load
     stop = stop_strings(getattr(args, "stop", None))
-    from ..generate import Generator
+    from ..generate import Generator  # numpy; reading the run's model loads Keras
 
     gen = Generator.from_run(resolve_run_arg(args), which=args.which)
     if args.compare:

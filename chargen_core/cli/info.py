@@ -1,11 +1,12 @@
 """`chargen info`: corpus statistics and model size, without training anything."""
 from __future__ import annotations
 
-from ..config import SEED_STEP, SEED_WINDOW, ModelConfig
+from ..config import ModelConfig
 from ..errors import SettingsError
-from .common import MODEL_FIELDS, add_corpus_flags, add_model_flags, given, print_json
+from .common import (MODEL_FIELDS, add_corpus_flags, add_model_flags, given, import_tensorflow_quietly,
+                     print_json)
 
-IMPORTS_TF_ITSELF = True
+IMPORTS_TF_ITSELF = True  # only a download needs it (through Keras)
 
 
 def add_parser(subparsers):
@@ -20,9 +21,8 @@ def add_parser(subparsers):
 
 
 def corpus_info(args) -> dict:
-    from ..corpus import load_corpus
-    from ..data import count_windows
-    from ..vocab import Vocab
+    from ..data import Vocab, count_windows, load_corpus
+    from ..model import SEED
 
     corpus = load_corpus(args.corpus or "builtin", standardize=args.standardize or "none",
                          encoding=args.encoding or "utf-8", allow_html=bool(args.allow_html))
@@ -32,17 +32,17 @@ def corpus_info(args) -> dict:
         "source": corpus.source, "name": corpus.name, "standardize": corpus.standardize,
         "chars": corpus.chars, "lines": corpus.lines, "vocab_size": vocab.size, "characters": "".join(vocab.chars),
         "train_chars": corpus.chars - n_val, "val_chars": n_val,
-        "seed_windows": count_windows(corpus.chars, SEED_WINDOW, SEED_STEP),
-        "seed_train_windows": count_windows(corpus.chars - n_val, SEED_WINDOW, SEED_STEP),
+        "seed_windows": count_windows(corpus.chars, SEED.window, SEED.step),
+        "seed_train_windows": count_windows(corpus.chars - n_val, SEED.window, SEED.step),
     }
 
 
 def run(args) -> int:
-    from . import import_tensorflow_quietly
+    from ..data import PRESETS, is_url
+    from ..model import SEED, count_params
 
-    import_tensorflow_quietly()  # model.py and data.py import it at module level
-    from ..model import count_params
-
+    if args.corpus is not None and (is_url(args.corpus) or args.corpus in PRESETS):
+        import_tensorflow_quietly()  # downloads go through Keras: its start-up chatter stays off stderr
     if args.vocab_size is not None and args.vocab_size < 2:
         raise SettingsError(f"--vocab-size must be at least 2, got {args.vocab_size}")
     if not 0.0 < args.val_fraction < 0.5:
@@ -61,7 +61,7 @@ def run(args) -> int:
         print(f"vocabulary    {info['vocab_size']} ids ([UNK] + {info['vocab_size'] - 1} characters): "
               f"{info['characters']!r}")
         print(f"train / val   {info['train_chars']:,} / {info['val_chars']:,} characters")
-        print(f"seed windows  {info['seed_windows']:,} of {SEED_WINDOW} chars every {SEED_STEP} "
+        print(f"seed windows  {info['seed_windows']:,} of {SEED.window} chars every {SEED.step} "
               f"({info['seed_train_windows']:,} in the training split)")
     print(f"parameters    {info['params']:,} (arch {model_cfg.arch}, vocabulary {vocab_size})")
     return 0

@@ -25,8 +25,7 @@ def _age(seconds: float) -> str:
 
 
 def run(args) -> int:
-    from ..catalog import list_runs
-    from ..home import runs_home
+    from ..runs import list_runs, runs_home
 
     home = runs_home(args.runs_dir)
     runs = list_runs(args.runs_dir)

@@ -8,12 +8,11 @@ import signal
 import sys
 from pathlib import Path
 
-from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, CorpusConfig, ModelConfig, TrainConfig
+from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, TrainConfig
 from ..errors import ChargenError, SettingsError
-from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from ..sizing import resolve_size
-from .common import (MODEL_FIELDS, SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags,
-                     given, print_json, resolve_run_arg, say)
+from ..train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from .common import (MODEL_FIELDS, Progress, add_corpus_flags, add_home_flag, add_model_flags, given,
+                     import_tensorflow_quietly, print_json, resolve_run_arg, say)
 
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
@@ -80,29 +79,17 @@ def add_parser(subparsers):
     return p
 
 
-def default_run_dir(corpus_name: str, arch: str, runs_dir: str | None = None) -> Path:
-    """A new folder in the runs home (never the current directory unless asked)."""
-    from ..home import ensure_home, new_run_name, runs_home, unique_path
+def run_request(args):
+    """What the user asked for a new run, as chargen_core.train.plan_run takes it (only the flags given)."""
+    from ..train import RunRequest
 
-    return unique_path(ensure_home(runs_home(runs_dir)), new_run_name(corpus_name, arch))
-
-
-def _configs(args, arch: str | None = None) -> tuple[ModelConfig, TrainConfig, CorpusConfig]:
-    model_cfg = ModelConfig(**given(args, MODEL_FIELDS)).validate()
-    train_values = given(args, TRAIN_FIELDS)
-    if (arch or model_cfg.arch) == "seed":
-        train_values = {**SEED_TRAIN_DEFAULTS, **train_values}
-    train_cfg = TrainConfig(**train_values).validate()
-    if train_cfg.steps_per_epoch is not None and train_cfg.steps_per_epoch <= 0:
-        raise SettingsError(f"--steps-per-epoch must be a positive integer, got {train_cfg.steps_per_epoch}")
-    corpus_cfg = CorpusConfig(source=args.corpus or "builtin", **given(args, CORPUS_FIELDS)).validate()
-    return model_cfg, train_cfg, corpus_cfg
+    corpus = {"source": args.corpus} if args.corpus else {}
+    return RunRequest(model=given(args, MODEL_FIELDS), train=given(args, TRAIN_FIELDS),
+                      corpus={**corpus, **given(args, CORPUS_FIELDS)}, size=args.size, init_from=args.init_from,
+                      run_dir=Path(args.run_dir) if args.run_dir else None, runs_dir=args.runs_dir)
 
 
 def _make_trainer(args, on_event):
-    from . import import_tensorflow_quietly
-    from ..corpus import load_corpus
-
     if args.resume:
         fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
                                                        "size", "init_from")
@@ -115,53 +102,17 @@ def _make_trainer(args, on_event):
             if value is not None and not value > 0:
                 raise SettingsError(f"--{name.replace('_', '-')} must be positive, got {value}")
         import_tensorflow_quietly()
-        from ..training import Trainer
+        from ..train import Trainer
 
         return Trainer.resume(resolve_run_arg(args, "resume"), on_event, epochs=args.epochs,
                               time_budget=args.time_budget)
-    model_cfg, train_cfg, corpus_cfg = _configs(args)
-    if args.init_from and args.size == "auto":
-        raise SettingsError("--init-from keeps the model shape of the run it starts from; --size auto cannot apply")
-    size = "default" if args.init_from else resolve_size(args.size, time_budget=train_cfg.time_budget,
-                                                        arch=model_cfg.arch, distribute=train_cfg.distribute)
-    if not args.run_dir:
-        from ..home import runs_home
+    from ..train import check_request, plan_run
 
-        runs_home(args.runs_dir)  # a runs home that is a file fails here, before TensorFlow starts
-    source = resolve_run_arg(args, "init_from") if args.init_from else None
+    request = check_request(run_request(args))  # bad flags answer before TensorFlow's start-up
     import_tensorflow_quietly()
-    from ..training import Trainer
+    from ..train import Trainer
 
-    init = None
-    if source is not None:
-        from ..finetune import load_init_from, model_config_for
-
-        init = load_init_from(source)
-        model_cfg = model_config_for(init.model_config, given(args, MODEL_FIELDS))
-        _, train_cfg, _ = _configs(args, arch=model_cfg.arch)
-        if args.standardize is None:  # the new text is read the way the source run read its own
-            corpus_cfg = dataclasses.replace(corpus_cfg, standardize=init.standardize)
-    corpus = load_corpus(corpus_cfg.source, standardize=corpus_cfg.standardize, encoding=corpus_cfg.encoding,
-                         allow_html=corpus_cfg.allow_html)
-    run_dir = Path(args.run_dir) if args.run_dir else default_run_dir(corpus.name, model_cfg.arch, args.runs_dir)
-    chosen = None
-    if size == "auto":
-        model_cfg, train_cfg, chosen = auto_size(args, corpus, model_cfg, train_cfg)
-    trainer = Trainer(corpus, run_dir, model_cfg, train_cfg, on_event, init_from=init)
-    trainer.size = chosen
-    if init is not None:
-        added = init.new_chars
-        trainer.notices[:0] = [*init.notices, f"fine-tuning from {source} ({len(init.old_vocab.chars)} characters"
-                               f"{f'; {len(added)} new: {added!r}' if added else '; no new ones'})"]
-    return trainer
-
-
-def auto_size(args, corpus, model_cfg: ModelConfig, train_cfg: TrainConfig):
-    """Probe this machine's speed, pick the size for the rest of the budget, and return the configs to train."""
-    from ..sizing import fit_to_budget
-
-    user = {**given(args, MODEL_FIELDS), **given(args, TRAIN_FIELDS)}
-    return fit_to_budget(corpus, model_cfg, train_cfg, fixed=user, report=lambda line: say(f"chargen: {line}"))
+    return Trainer.from_plan(plan_run(request, report=lambda line: say(f"chargen: {line}")), on_event)
 
 
 class Reporter:
@@ -246,10 +197,9 @@ def run(args) -> int:
                f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
     if args.json:
         say(summary)
-        size = getattr(trainer, "size", None)
         print_json({**dataclasses.asdict(finished), "params": trainer.params, "device": trainer.device,
                     "strategy": trainer.strategy_name, "replicas": trainer.replicas,
-                    "size": size.as_dict() if size is not None else None})
+                    "size": trainer.size.as_dict() if trainer.size is not None else None})
     else:
         print(summary, flush=True)
     if finished.reason == "nan":

@@ -6,7 +6,7 @@ import hashlib
 
 from conftest import wait_for
 from test_tui_app import notes, ready, submit
-from chargen_core.sizing import choose
+from chargen_core.train import choose
 from tui.screens.new_run import NewRunScreen, parse_form
 from tui.screens.runs import ConfirmSwitch, RunsScreen
 from tui_fakes import FakeServices
@@ -72,7 +72,7 @@ def sha256s(folder):
 
 
 async def test_f2_on_the_bundled_model_copies_it_first(make_app, tmp_path):
-    from chargen_core.home import bundled_runs
+    from chargen_core.runs import bundled_runs
 
     bundled = bundled_runs()["default"]
     before = sha256s(bundled)

@@ -6,13 +6,13 @@ import os
 
 import numpy as np
 
-from chargen_core.checkpoints import save_model
+from chargen_core.runs import save_model
 from chargen_core.config import CorpusConfig, ModelConfig, TrainConfig
-from chargen_core.corpus import load_corpus
-from chargen_core.home import bundled_runs
+from chargen_core.data import load_corpus
+from chargen_core.runs import bundled_runs
 from chargen_core.model import build_model
 from chargen_core.runs import RunDir
-from chargen_core.vocab import Vocab
+from chargen_core.data import Vocab
 from tui.services import NewRunSpec, Services
 
 
@@ -28,6 +28,7 @@ def test_new_trainer_follows_the_spec(tmp_path, tiny_corpus_file):
     tuned = services.new_trainer(corpus, tmp_path / "tuned", None,
                                  spec=NewRunSpec(corpus, epochs=3, init_from=source, tensorboard=True))
     assert tuned.model_config.units == 16 and tuned.train_config.epochs == 3 and tuned.train_config.tensorboard
+    assert tuned.run_path.parent == tmp_path / "tuned" and tuned.run_path.name.startswith("tiny-txt-lstm-")
     assert tuned.vocab.chars[:len(vocab.chars)] == vocab.chars and set(corpus.text) <= set(tuned.vocab.chars)
     tuned.release()
     small = services.new_trainer(corpus, tmp_path / "small", None, spec=NewRunSpec(corpus, size="small",
@@ -79,11 +80,3 @@ def test_auto_size_from_the_form_probes_and_fits_the_budget(tmp_path, tiny_corpu
     assert trainer.train_config.batch_size != TrainConfig().batch_size or trainer.model_config != ModelConfig()
     assert trainer.size.units == trainer.model_config.units  # the app tells the user what the rule picked
     trainer.release()
-
-
-def test_the_model_description_names_its_dropout():
-    from tui.services import _describe_model
-
-    assert _describe_model(ModelConfig(units=384, embedding_dim=32)) == "1×LSTM 384, emb 32"
-    assert _describe_model(ModelConfig(units=384, dropout=0.5, recurrent_dropout=0.1)) == (
-        "1×LSTM 384, emb 32, dropout 0.5, recurrent dropout 0.1")

@@ -5,7 +5,7 @@ import threading
 
 from tui.keymap import KEYS, QUIT, load_keymap
 from tui.live import LiveGenerator
-from chargen_core.settings import SamplerSettings as S
+from chargen_core.generate import SamplerSettings as S
 from tui.session import LENGTHS, STRATEGIES, GenSettings, Transcript
 from tui.stream import Pacer, StreamBuffer
 from tui.training import EventPump
@@ -114,7 +114,7 @@ def test_live_generator_defers_refresh_while_in_use():
 
 
 def test_event_pump_coalesces_batches():
-    from chargen_core.events import BatchEnded, EpochEnded
+    from chargen_core.train import BatchEnded, EpochEnded
 
     posted = []
     pump = EventPump(posted.append)
@@ -167,7 +167,7 @@ def test_app_arguments():
 def test_trainer_events_are_routed_by_type_not_by_name():
     import dataclasses
 
-    from chargen_core.events import BatchEnded, EpochEnded
+    from chargen_core.train import BatchEnded, EpochEnded
 
     from tui import messages
     from tui.training import EventPump
@@ -220,7 +220,7 @@ def test_a_setting_change_samples_one_char_at_once_even_while_the_stream_rests_f
 def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     import gc
 
-    from chargen_core.events import BatchEnded, TrainingStarted
+    from chargen_core.train import BatchEnded, TrainingStarted
     from tui import heap
 
     class Cycle:

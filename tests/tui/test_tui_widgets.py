@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
+from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
 from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar, Static
 
@@ -185,7 +185,7 @@ async def test_an_append_that_does_not_scroll_repaints_only_the_rows_it_changed(
 
 
 def test_the_finish_notification_names_the_best_validation_when_a_stop_skipped_the_last():
-    from chargen_core.events import TrainingFinished
+    from chargen_core.train import TrainingFinished
     from tui.training import finished_text
 
     def done(reason, val, best):

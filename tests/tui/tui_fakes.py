@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from chargen_core.events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from chargen_core.train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
 from tui.services import RunInfo
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
@@ -119,8 +119,9 @@ class FakeTrainer:
     """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
 
     def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
-                 initial_epoch: int = 0, fresh_optimizer: bool = False) -> None:
+                 initial_epoch: int = 0, fresh_optimizer: bool = False, size=None) -> None:
         self.on_event, self.run_path = on_event, run_path
+        self.size = size  # what --size auto chose (a train.Size), as the real Trainer declares it
         self.fresh_optimizer = fresh_optimizer
         self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
         self.initial_epoch = initial_epoch
@@ -180,7 +181,7 @@ class FakeServices:
         self.generators: dict[str, FakeGenerator] = {}
         self.resumed: list[Path] = []
         self.specs: list = []
-        self.sized = None  # a sizing.Size the next new trainer reports as chosen by --size auto
+        self.sized = None  # a train.Size the next new trainer reports as chosen by --size auto
         self.copies: list[tuple[Path, Path]] = []
 
     def device(self) -> str:
@@ -208,7 +209,7 @@ class FakeServices:
         return info, self.generator
 
     def list_runs(self, root):
-        from chargen_core.catalog import RunSummary
+        from chargen_core.runs import RunSummary
 
         def row(name, path, epochs, bundled=False):
             return RunSummary(name, str(path), bundled, f"corpus-of-{name}", "none", "lstm", "1×LSTM 32, emb 8",
@@ -218,7 +219,7 @@ class FakeServices:
         return home + [row(self.default_path.name, self.default_path, 3, bundled=True)]
 
     def copy_run(self, source, root):
-        from chargen_core.home import copy_run
+        from chargen_core.runs import copy_run
 
         if Path(source).is_dir():  # a real folder (the bundled model in a test): the real copy
             target = copy_run(Path(source), Path(root), f"{Path(source).name}-copy")
@@ -241,11 +242,10 @@ class FakeServices:
         self.trainers.append(trainer)
         return trainer
 
-    def new_trainer(self, corpus, run_path, on_event, model_config=None, spec=None):
+    def new_trainer(self, corpus, runs_home, on_event, model_config=None, spec=None):
         self.specs.append(spec)
-        trainer = self._trainer(on_event, run_path)
-        if self.sized is not None:
-            trainer.size = self.sized
+        trainer = self._trainer(on_event, Path(runs_home) / f"{corpus.name}-run")
+        trainer.size = self.sized
         return trainer
 
     def resume_trainer(self, run_path, on_event):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chargen_core.events import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
-                                  TrainingStarted)
+from chargen_core.train import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
+                                TrainingStarted)
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -45,7 +45,7 @@ class MainScreen(Opening, Actions, RunActions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        from chargen_core.settings import LiveSettings
+        from chargen_core.generate import LiveSettings
 
         self.colour = True
         self.load_preferences()
@@ -137,8 +137,8 @@ class MainScreen(Opening, Actions, RunActions, Screen):
                                 severity="warning", timeout=8)
                 if event.continued_note:
                     self.notify(event.continued_note, timeout=8)
-                if (size := getattr(self.train.trainer, "size", None)) is not None:
-                    self.notify(size.describe(), title="sized for the time budget", timeout=10)
+                if self.train.trainer is not None and self.train.trainer.size is not None:
+                    self.notify(self.train.trainer.size.describe(), title="sized for the time budget", timeout=10)
                 self.device = event.device or self.device
                 self.set_state("paused" if self.train.paused else "training")
                 if self.quitting:

@@ -25,7 +25,7 @@ SIZE_LABELS = {"auto": "auto: sized for the time budget", "small": "small: 1×LS
 def _auto_minimum() -> float | None:
     """The shortest budget --size auto accepts, or None when chargen_core has no auto sizing."""
     try:
-        from chargen_core.sizing import MIN_AUTO_BUDGET
+        from chargen_core.train import MIN_AUTO_BUDGET
     except ImportError:
         return None
     return float(MIN_AUTO_BUDGET)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
+from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical

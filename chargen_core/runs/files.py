@@ -1,0 +1,31 @@
+"""The files of a run directory, named in one place: the trainer writes them, everything else reads them.
+
+RUN/config.json, vocab.json, history.jsonl, state.json, model.keras + model.json, best.keras + best.json,
+checkpoints/ckpt-<step>.keras + .json, .lock, logs/ (TensorBoard); .tmp-* are half-written files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+CONFIG = "config.json"  # settings, written last when a run is created: its presence marks a run
+VOCAB = "vocab.json"  # the vocabulary (chargen_core.data.Vocab)
+HISTORY = "history.jsonl"  # one line per finished epoch
+STATE = "state.json"  # where the run stands: running, completed, stopped, failed ... and its counters
+MODEL = "model.keras"  # the latest model (epoch end, stop or finish), optimizer state included
+BEST = "best.keras"  # the model with the lowest validation loss so far
+CHECKPOINT_DIR = "checkpoints"  # step checkpoints, the newest KEEP of them
+LOCK_FILE = ".lock"  # held by the one process writing the run
+LOGS = "logs"  # TensorBoard logs (--tensorboard)
+TEMP_PREFIX = ".tmp-"  # files being written; a killed process may leave them, they never replace a real file
+MANIFEST_SUFFIX = ".json"  # model.keras -> model.json: its size, checksum and counters
+
+
+def manifest_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(MANIFEST_SUFFIX)
+
+
+def checkpoint_name(global_step: int) -> str:
+    return f"ckpt-{global_step:09d}.keras"
+
+
+CHECKPOINT_GLOB = "ckpt-*.keras"

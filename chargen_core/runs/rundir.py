@@ -1,0 +1,268 @@
+"""A run on disk (RunDir): its settings, vocabulary, history and state, its counters, and its models loaded
+safely (Keras safe mode, damaged checkpoints skipped). Creating one, and checking a new one may be written."""
+from __future__ import annotations
+
+import json
+import math
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
+from ..data import Vocab
+from ..errors import RunDirError, first_line
+from .atomic import atomic_write_json, atomic_write_text
+from .checkpoints import Manifest, list_checkpoints, read_manifest, verify
+from .files import BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, MODEL, STATE, TEMP_PREFIX, VOCAB, manifest_path
+
+
+def versions() -> dict:
+    import keras
+    import tensorflow as tf
+
+    return {"chargen": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+            "python": platform.python_version()}
+
+
+def default_run_path() -> Path:
+    """The bundled pretrained model (package chargen_assets), or assets/default in a source checkout."""
+    try:
+        from importlib.resources import files
+
+        bundled = Path(str(files("chargen_assets") / "default"))
+        if (bundled / CONFIG).is_file():
+            return bundled
+    except (ImportError, ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parents[2] / "assets" / "default"
+
+
+def check_writable(path: Path) -> None:
+    """Raise RunDirError unless a new run could be written at path (writes nothing)."""
+    import os
+
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise RunDirError(f"run dir {path} exists and is not a folder")
+        if (path / CONFIG).exists():
+            raise RunDirError(f"{path} already holds a run; continue it with --resume {path} or pick another --run-dir")
+        if not creation_leftovers(path):
+            raise RunDirError(f"run dir {path} is not empty; pick a new or empty folder")
+        target = path
+    else:
+        target = path.parent
+        while not target.exists():
+            target = target.parent
+        if not target.is_dir():
+            raise RunDirError(f"cannot create run dir {path}: {target} is not a folder")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise RunDirError(f"cannot write run dir {path}: {target} is not writable")
+
+
+def creation_leftovers(path: Path) -> bool:
+    """True when path holds nothing but what a run killed while being created leaves (its lock, temp files, the
+    vocabulary written before config.json, an empty checkpoints/): a new run may be written there."""
+    for entry in Path(path).iterdir():
+        if entry.name in (LOCK_FILE, VOCAB) or entry.name.startswith(TEMP_PREFIX):
+            continue
+        if entry.name == CHECKPOINT_DIR and entry.is_dir() and all(e.name.startswith(TEMP_PREFIX)
+                                                                    for e in entry.iterdir()):
+            continue
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    epochs_done: int
+    global_step: int
+    best_val_loss: float | None
+
+
+class RunDir:
+    """A training run on disk. Open an existing one with RunDir.open(path)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.notices: list[str] = []  # fallbacks taken while loading (e.g. a damaged checkpoint)
+        self._config: dict | None = None
+        self._vocab: Vocab | None = None
+
+    @classmethod
+    def open(cls, path: str | Path) -> "RunDir":
+        run = cls(path)
+        if not run.path.is_dir():
+            raise RunDirError(f"run dir not found: {path}")
+        if not (run.path / CONFIG).is_file() or not (run.path / VOCAB).is_file():
+            raise RunDirError(f"{path} is not a chargen run (no {CONFIG} / {VOCAB})")
+        run.config  # parse now so a broken run fails at open, not later
+        return run
+
+    @classmethod
+    def create(cls, path: str | Path, *, model_config: ModelConfig, train_config: TrainConfig,
+               corpus_config: CorpusConfig, vocab: Vocab, extra: dict | None = None) -> "RunDir":
+        run = cls(path)
+        run.path.mkdir(parents=True, exist_ok=True)
+        (run.path / CHECKPOINT_DIR).mkdir(exist_ok=True)
+        atomic_write_text(run.path / VOCAB, vocab.to_json())
+        config = {"model": to_dict(model_config), "train": to_dict(train_config), "corpus": to_dict(corpus_config),
+                  "vocab_size": vocab.size, "versions": versions(), **(extra or {})}
+        atomic_write_json(run.path / CONFIG, config)  # written last: its presence marks a run
+        return run
+
+    # settings -------------------------------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        if self._config is None:
+            try:
+                self._config = json.loads((self.path / CONFIG).read_text(encoding="utf-8"))
+                for key in ("model", "train", "corpus"):
+                    if not isinstance(self._config.get(key), dict):
+                        raise ValueError(f"missing {key!r}")
+            except (OSError, ValueError) as exc:
+                raise RunDirError(f"{self.path / CONFIG} is not a valid run config: {exc}") from None
+        return self._config
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return from_dict(ModelConfig, self.config["model"])
+
+    @property
+    def train_config(self) -> TrainConfig:
+        return from_dict(TrainConfig, self.config["train"])
+
+    @property
+    def corpus_config(self) -> CorpusConfig:
+        return from_dict(CorpusConfig, self.config["corpus"])
+
+    def update_train_config(self, train_config: TrainConfig) -> None:
+        self._config = {**self.config, "train": to_dict(train_config)}
+        atomic_write_json(self.path / CONFIG, self._config)
+
+    @property
+    def vocab(self) -> Vocab:
+        if self._vocab is None:
+            self._vocab = Vocab.load(self.path / VOCAB)
+        return self._vocab
+
+    # history and state ----------------------------------------------------------------------------
+    def history(self) -> list[dict]:
+        path = self.path / HISTORY
+        if not path.is_file():
+            return []
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:  # a line cut short by a crash
+                continue
+        return rows
+
+    def append_history(self, row: dict) -> None:
+        with open(self.path / HISTORY, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+
+    def truncate_history(self, epochs_done: int) -> list[dict]:
+        """Keep the rows of epochs a checkpoint covers (a crash may leave one more)."""
+        rows = [r for r in self.history() if r.get("epoch", 0) < epochs_done]
+        atomic_write_text(self.path / HISTORY, "".join(json.dumps(r) + "\n" for r in rows))
+        return rows
+
+    def remove_stale_temp_files(self) -> None:
+        """Half-written files left by a killed process (they never replaced a real file)."""
+        for stale in [*self.path.glob(f"{TEMP_PREFIX}*"), *self.path.glob(f"{CHECKPOINT_DIR}/{TEMP_PREFIX}*")]:
+            stale.unlink(missing_ok=True)
+
+    def state(self) -> dict:
+        try:
+            return json.loads((self.path / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def write_state(self, **state) -> None:
+        atomic_write_json(self.path / STATE, {**self.state(), **state})
+
+    # models ---------------------------------------------------------------------------------------
+    @property
+    def best_path(self) -> Path:
+        return self.path / BEST
+
+    @property
+    def last_path(self) -> Path:
+        return self.path / MODEL
+
+    def progress(self) -> RunProgress:
+        """The run's counters (epochs done, global step, best validation loss) from the newest intact checkpoint's
+        manifest: the one source of truth, which resume restores (history.jsonl may hold one more line)."""
+        for path in [*self.candidates("last"), self.best_path]:  # a packaged run may ship best.keras alone
+            manifest = read_manifest(path)
+            if manifest is not None and path.is_file() and path.stat().st_size == manifest.size:
+                return self.progress_of(manifest)
+        return RunProgress(0, 0, None)
+
+    def progress_of(self, manifest: Manifest) -> RunProgress:
+        best = manifest.best_val_loss
+        if best is None:  # a manifest written before chargen kept the best in it: the history has it
+            losses = [r["val_loss"] for r in self.history()[: manifest.epochs_done]
+                      if isinstance(r.get("val_loss"), (int, float)) and math.isfinite(r["val_loss"])]
+            best = min(losses) if losses else None
+        return RunProgress(manifest.epochs_done, manifest.global_step, best)
+
+    def has_checkpoint(self) -> bool:
+        """Whether any model was ever saved here (damaged or not): a run without one can only start over."""
+        return any(path.exists() or manifest_path(path).exists() for path in self.candidates("best"))
+
+    def candidates(self, which: str = "last") -> list[Path]:
+        """Model files to try, best guess first."""
+        if which not in ("best", "last"):
+            raise ValueError(f"which must be 'best' or 'last', got {which!r}")
+        last = [self.last_path, *list_checkpoints(self.path)]
+        steps = {p: (read_step(p), p != self.last_path) for p in last}
+        last.sort(key=lambda p: steps[p], reverse=True)  # newest step first; checkpoints win ties
+        if which == "last" and not any(p.exists() or manifest_path(p).exists() for p in last):
+            return [self.best_path]  # weights only: the installed bundled model ships best.keras alone
+        return [self.best_path, *last] if which == "best" else last
+
+    def load_checkpoint(self, which: str = "last", *, compile: bool = False):
+        """(model, manifest, path) of the newest file that verifies and loads; damaged ones are skipped."""
+        import keras
+
+        from ..model import CarryLSTM  # noqa: F401  (registers the layer new runs save)
+
+        tried = []
+        for path in self.candidates(which):
+            manifest, problem = verify(path)
+            if problem is None:
+                try:
+                    # Safe mode: no pickle, no arbitrary code from the file.
+                    model = keras.models.load_model(path, safe_mode=True, compile=compile)
+                except Exception as exc:  # a file that verifies but will not load is damaged too
+                    problem = f"cannot load: {first_line(exc)}"
+                else:
+                    self._check_vocab(model, path)
+                    if tried:
+                        self.notices.append(f"{'; '.join(tried)}; using {path.name} (step {manifest.global_step})")
+                    return model, manifest, path
+            if path.exists() or manifest is not None:
+                tried.append(f"{path.name} is damaged ({problem})")
+        detail = f" ({'; '.join(tried)})" if tried else ""
+        raise RunDirError(f"{self.path} has no usable model{detail}")
+
+    def _check_vocab(self, model, path: Path) -> None:
+        """A model and a vocabulary of different sizes are two runs mixed up: refuse, never score or sample it."""
+        outputs = int(model.output_shape[-1])
+        if outputs != self.vocab.size:
+            raise RunDirError(f"{path} predicts {outputs} characters but {self.path / VOCAB} has {self.vocab.size}: "
+                              "the model and vocabulary come from different runs")
+
+    def load_model(self, which: str = "best", *, compile: bool = False):
+        """The model, loaded in Keras safe mode; falls back past damaged files (see .notices)."""
+        return self.load_checkpoint(which, compile=compile)[0]
+
+
+def read_step(path: Path) -> int:
+    manifest = read_manifest(path)
+    return manifest.global_step if manifest else -1
