@@ -1,4 +1,4 @@
-"""`chargen`: core subcommands go to the headless CLI (no textual import); otherwise the app opens."""
+"""`chargen`: core subcommands go to the headless CLI (no textual import); otherwise the app opens on a terminal."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from chargen_core import __version__
-from chargen_core.cli import SUBCOMMANDS  # argparse only: no TensorFlow
+from chargen_core.cli import SUBCOMMANDS, stop_quietly_on_closed_stdout  # argparse only: no TensorFlow
 from chargen_core.config import DISTRIBUTIONS, PRECISIONS  # plain dataclasses: no TensorFlow, no textual
 
 CORE_COMMANDS = set(SUBCOMMANDS)
@@ -36,9 +36,9 @@ def app_help_epilog() -> str:
 
 
 def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
-    from chargen_core.cli import HelpFormatter
+    from chargen_core.cli import HelpFormatter, PipeAwareParser
 
-    parser = argparse.ArgumentParser(
+    parser = PipeAwareParser(
         prog="chargen", usage="chargen [APP OPTIONS]\n       chargen COMMAND [OPTIONS]",
         formatter_class=HelpFormatter, epilog=app_help_epilog() if with_epilog else None,
         description="Talk to a character-level LSTM in the terminal; train it while you do.\n"
@@ -62,8 +62,22 @@ def parse_app_args(argv: list[str]) -> argparse.Namespace:
     return app_parser().parse_args(argv)
 
 
+NO_TERMINAL = ("chargen: error: the app needs a terminal (stdin, stdout and stderr); in scripts and pipes use the "
+               "headless commands: chargen generate, chargen train, ... (chargen --help lists them)")
+
+
+def has_terminal() -> bool:
+    """Textual reads keys from stdin and draws on stderr; stdout redirected means the user expects text there,
+    which only the headless commands write. Without all three the app would draw into a pipe and never end."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    return stop_quietly_on_closed_stdout(lambda: _dispatch(argv))
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in HELP_FLAGS:
         app_parser(with_epilog=True).print_help()
         return 0
@@ -81,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         run_path = resolve_run(args.run, args.runs_dir) if args.run else None
     except ChargenError as exc:
         print(f"chargen: error: {exc}", file=sys.stderr)
+        return 2
+    if not has_terminal():
+        print(NO_TERMINAL, file=sys.stderr)
         return 2
 
     from .app import ChargenApp

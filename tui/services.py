@@ -19,6 +19,7 @@ class RunInfo:
     val_fraction: float
     epochs_done: int
     is_default: bool  # the bundled model: never trained in place
+    trained: bool = True  # False: killed before its first checkpoint (settings, no weights: F2 starts it over)
     notices: tuple[str, ...] = ()
     history: tuple[dict, ...] = field(default=(), repr=False)
 
@@ -96,14 +97,15 @@ class Services:
         from chargen_core.runs import RunDir, default_run_path
 
         run = RunDir.open(path)
-        generator = Generator.from_run(run.path)
+        trained = run.has_checkpoint()
+        generator = Generator.from_run(run.path) if trained else None
         history = tuple(run.history())
         info = RunInfo(
             path=run.path, name=run.path.name, corpus_source=run.corpus_config.source,
             standardize=run.corpus_config.standardize, vocab_size=run.vocab.size,
             model=describe_model(run.model_config), val_fraction=run.train_config.val_fraction,
             epochs_done=run.progress().epochs_done, is_default=_same(run.path, default_run_path()),
-            notices=tuple(getattr(run, "notices", ()) or ()), history=history,
+            notices=tuple(getattr(run, "notices", ()) or ()), history=history, trained=trained,
         )
         # New runs get chargen_core's measured defaults (or the app's explicit settings), not the shape and
         # recipe of whatever run happens to be open: the bundled model predates the current training recipe.

@@ -65,6 +65,7 @@ class TrainingControl:
         self.running = False
         self.own_generator = False  # True once the live generator samples from this trainer's model
         self.last_refresh_step = 0
+        self.first_checkpoint: int | None = None  # global step of a fresh run's first checkpoint, once known
 
     @property
     def paused(self) -> bool:
@@ -76,7 +77,7 @@ class TrainingControl:
 
         copy_first: `resume` is read-only (the bundled model): copy it into the runs home, continue the copy.
         """
-        self.running, self.trainer, self.last_refresh_step = True, None, 0
+        self.running, self.trainer, self.last_refresh_step, self.first_checkpoint = True, None, 0, None
         self.own_generator = resume is not None and self.live.ready
 
         def job() -> None:
@@ -99,6 +100,27 @@ class TrainingControl:
             self.host.post_message(TrainingStopped(error))
 
         self.host.run_worker(job, thread=True, exit_on_error=False, group="training", name="training")
+
+    def started(self, event: TrainingStarted) -> None:
+        """Note when a run without weights (it starts at step 0) gets its first checkpoint: the first epoch's end,
+        or the checkpoint interval's when that comes sooner."""
+        every = getattr(getattr(self.trainer, "train_config", None), "checkpoint_every", 0) or 0
+        self.first_checkpoint = min(every, event.steps_per_epoch) if every else event.steps_per_epoch
+
+    def untrained_note(self, model_name: str) -> str:
+        """What generating says while the run in use has no checkpoint yet: whose text it is, when weights come."""
+        if not self.running:
+            if self.own_generator:  # trained for a while, then stopped or failed before saving
+                return "this run stopped before its first checkpoint: its model had barely started to learn"
+            return (f"{model_name} has no trained weights yet: it stopped before its first checkpoint; "
+                    "press F2 to train it from the start")
+        when = f"at step {self.first_checkpoint:,}" if self.first_checkpoint else "soon (training is still starting)"
+        if not self.live.ready:
+            return f"this run has no trained weights yet: its first checkpoint comes {when}"
+        if self.own_generator:
+            return f"this run has no checkpoint yet: its model has barely started to learn (the first comes {when})"
+        return (f"the new run has no trained weights yet (its first checkpoint comes {when}): this text comes "
+                f"from {model_name}")
 
     def pause(self) -> bool | None:
         """Toggle pause; returns the new paused state, None when nothing is training."""

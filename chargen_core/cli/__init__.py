@@ -1,4 +1,7 @@
-"""Headless command line: `chargen train | generate | eval | info | runs | export` (exit 0 ok, 2 bad input, 1 internal error)."""
+"""Headless command line: `chargen train | generate | eval | info | runs | export`.
+
+Exit 0 ok, 2 bad input, 1 internal error, 128+signal after a clean stop, 141 when stdout's reader left early.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,12 +9,15 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable
 
 from .. import __version__
 from ..errors import ChargenError, one_line
 from .common import import_tensorflow_quietly
 
 SUBCOMMANDS = ("train", "generate", "eval", "info", "runs", "export")
+# 128 + SIGPIPE: the status a shell shows for `yes | head`, where the reader of stdout stopped reading first.
+STDOUT_CLOSED = 141
 
 
 EXAMPLES = """examples:
@@ -37,7 +43,16 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
-class Parser(argparse.ArgumentParser):
+class PipeAwareParser(argparse.ArgumentParser):
+    """argparse ignores a failed write of --help or --version; a closed stdout must reach main as a
+    BrokenPipeError, like any other command's output, to end with the same status (141)."""
+
+    def _print_message(self, message, file=None):
+        if message:
+            (file or sys.stderr).write(message)
+
+
+class Parser(PipeAwareParser):
     """Usage errors as one line (exit 2), not the whole usage block; defaults shown in every help."""
 
     def __init__(self, *args, **kwargs):
@@ -77,7 +92,29 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def stop_quietly_on_closed_stdout(command: Callable[[], int]) -> int:
+    """Run command; stdout's reader leaving early (`chargen generate | head`) is a normal end: no message, 141.
+
+    Python's documented recipe: stdout goes to devnull, so the flush at interpreter exit cannot fail again.
+    """
+    try:
+        code = command()
+        sys.stdout.flush()  # a reader that left shows here, not as a warning at interpreter exit
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor: replace the object
+            sys.stdout = os.fdopen(devnull, "w")
+        return STDOUT_CLOSED
+
+
 def main(argv: list[str] | None = None) -> int:
+    return stop_quietly_on_closed_stdout(lambda: _run_command(argv))
+
+
+def _run_command(argv: list[str] | None) -> int:
     _quiet_tensorflow()
     parser = build_parser()
     try:
@@ -102,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("chargen: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout's reader left: not a bug (see stop_quietly_on_closed_stdout)
+        raise
     except Exception as exc:  # a bug: one line unless debugging
         if debug:
             traceback.print_exc()

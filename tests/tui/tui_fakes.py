@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from chargen_core.train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
+from chargen_core.train import (BatchEnded, CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFinished,
+                                 TrainingStarted)
 from tui.services import RunInfo
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
@@ -159,6 +160,8 @@ class FakeTrainer:
                 self.on_event(BatchEnded(epoch, i, step, self.steps, 3.0 - step * 0.1, 1000.0, step * 0.1))
             if reason == "stopped":
                 break
+            # the real trainer saves the epoch's checkpoint, then reports the epoch
+            self.on_event(CheckpointSaved(str(self.run_path / "model.keras"), epoch + 1, step, "epoch"))
             self.on_event(EpochEnded(epoch, 2.5 - epoch * 0.2, 2.6 - epoch * 0.2, 3.7, 0.3, 0.3, 1.0, step))
             self.on_event(PreviewGenerated(epoch, "the", "the preview text"))
         finished = TrainingFinished(str(self.run_path), reason, epoch + 1, step, 2.4, 3.5, 2.4, 1.0, 1000.0)
@@ -178,6 +181,7 @@ class FakeServices:
         self.model_config = None
         self.default_path = Path("/fake/default")
         self.runs: dict[str, int] = {"alpha": 5, "beta": 1}  # fake runs in the runs home: name -> epochs done
+        self.untrained_runs: set[str] = set()  # runs killed before their first checkpoint: settings, no weights
         self.generators: dict[str, FakeGenerator] = {}
         self.resumed: list[Path] = []
         self.specs: list = []
@@ -196,6 +200,9 @@ class FakeServices:
         if "missing" in str(path):
             raise RunDirError(f"{path} is not a chargen run")
         name = Path(path).name
+        if name in self.untrained_runs:
+            return RunInfo(Path(path), name, f"corpus-of-{name}", "none", 30, "1×LSTM 32, emb 8", 0.1, 0,
+                           is_default=False, trained=False), None
         if name in self.runs:  # a run of the fake home: its own corpus, history and generator
             rows = tuple({"loss": 2.0 - i * 0.1, "val_loss": 2.1 - i * 0.1} for i in range(self.runs[name]))
             generator = self.generators.setdefault(name, FakeGenerator(text=f"{name} writes this. "))
@@ -251,10 +258,13 @@ class FakeServices:
     def resume_trainer(self, run_path, on_event):
         self.resumed.append(Path(run_path))
         trainer = FakeTrainer(on_event, run_path, delay=self.train_delay,
-                              initial_epoch=self.runs.get(Path(run_path).name, 3),
+                              initial_epoch=self._epochs_done(Path(run_path).name),
                               fresh_optimizer=self.weights_only)
         self.trainers.append(trainer)
         return trainer
+
+    def _epochs_done(self, name: str) -> int:
+        return 0 if name in self.untrained_runs else self.runs.get(name, 3)  # no checkpoint: it starts over
 
     def generator_from_trainer(self, trainer):
         return self.generator

@@ -15,7 +15,11 @@ class Actions:
 
     # --- generation ----------------------------------------------------------------------------------------------
     def generate(self, prompt: str) -> None:
+        untrained = self.untrained_note()
         if not self.live.ready:
+            if untrained is not None:  # nothing to sample from until training saves weights
+                self.notify(untrained, severity="warning", timeout=10)
+                return
             if self.model_failed is not None:  # nothing is loading: waiting would be forever
                 self.notify(f"no model to generate with ({self.model_failed}); open a run with ctrl+r (or start "
                             "chargen --run RUN), or press F2 to train one on the corpus", severity="warning", timeout=10)
@@ -26,6 +30,8 @@ class Actions:
         sampling = self.sampler(self.settings.sampling)
         if sampling is None:
             return
+        if untrained is not None:  # the text streams, but the user knows what it comes from
+            self.notify(untrained, severity="warning", timeout=10)
         seed = self.settings.seed if self.settings.seed is not None else random.randrange(2**31)
         self.last_prompt, self.last_seed = prompt, seed
         self.handle.set(sampling, self.settings.stop)
@@ -36,6 +42,14 @@ class Actions:
         self.view.begin_prompt(prompt, described)
         self.exchange = self.transcript.begin(prompt, described)
         self.refresh_status()
+
+    def untrained_note(self) -> str | None:
+        """Said when generating while the run in use has no checkpoint yet; None when its weights are trained."""
+        if not self.untrained:
+            return None
+        if self.live.ready and not self.train.own_generator and not self.train.running:
+            return None  # a new run that never got going: the model in use is still the one before it
+        return self.train.untrained_note(self.model_name)
 
     def sampler(self, settings):
         try:
@@ -184,6 +198,7 @@ class Actions:
         elif corpus is not None:
             model_config = getattr(self.app.services, "model_config", None)
             self.train.start(corpus=corpus, model_config=model_config)
+            self.untrained = True
         else:
             reason = "the corpus is still loading" if self.corpus_loading else "no corpus loaded"
             self.notify(f"cannot train yet: {reason}", severity="warning")

@@ -67,6 +67,7 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         self.corpus_source = ""
         self.corpus_failed: str | None = None
         self.model_failed: str | None = None  # why the opening model did not load (None: loaded or loading)
+        self.untrained = False  # the run in use has no checkpoint yet (new, or killed before its first)
         self.vocab_size = 0
         self.pending_prompt: str | None = None
         self.last_prompt = ""
@@ -129,9 +130,12 @@ class MainScreen(Opening, Actions, RunActions, Screen):
 
     # --- messages ----------------------------------------------------------------------------------------------
     def on_training_event(self, message: msg.TrainingEvent) -> None:
+        if isinstance(message.event, CheckpointSaved):
+            self.untrained = False
         match message.event:
             case TrainingStarted() as event:
                 self.pane.started(event)
+                self.train.started(event)
                 if event.fresh_optimizer:
                     self.notify("this model was saved as weights only: training continues with a fresh optimizer",
                                 severity="warning", timeout=8)

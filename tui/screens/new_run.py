@@ -1,5 +1,6 @@
 """The new-run screen: corpus (checked with the corpus pane's preview), size, budget or epochs, standardization,
-fine-tune source and TensorBoard. Bad values are shown on the form; it returns a NewRunSpec when all is well."""
+fine-tune source and TensorBoard. Bad values are shown on the form; it returns a NewRunSpec when all is well.
+Until the user picks a size it follows `chargen train`'s default: auto with a time budget, else default."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from chargen_core.config import STANDARDIZE_MODES
+from chargen_core.train import MIN_AUTO_BUDGET, resolve_size
 
 from ..generation import one_line
 from ..services import SIZES, NewRunSpec
@@ -22,13 +24,14 @@ SIZE_LABELS = {"auto": "auto: sized for the time budget", "small": "small: 1×LS
                "default": "default: 1×LSTM 256", "large": "large: 2×LSTM 512"}
 
 
-def _auto_minimum() -> float | None:
-    """The shortest budget --size auto accepts, or None when chargen_core has no auto sizing."""
-    try:
-        from chargen_core.train import MIN_AUTO_BUDGET
-    except ImportError:
-        return None
-    return float(MIN_AUTO_BUDGET)
+def default_size(budget: float | None, fine_tune: bool, services: Any = None) -> str:
+    """The size `chargen train` trains when --size is not given, by its own rule (resolve_size): auto with a time
+    budget long enough for the speed probe, else default; a fine-tuned run keeps its source's model."""
+    if fine_tune:
+        return "default"
+    model_config, train_config = getattr(services, "model_config", None), getattr(services, "train_config", None)
+    return resolve_size(None, time_budget=budget, arch=getattr(model_config, "arch", "lstm"),
+                        distribute=getattr(train_config, "distribute", "auto"))
 
 
 def parse_form(values: dict, auto_min: float | None) -> tuple[dict, list[tuple[str, str]]]:
@@ -83,7 +86,9 @@ class NewRunScreen(ModalScreen[Any]):
         self.checked: tuple[str, str, Any] | None = None  # (source, standardize, corpus) that loaded
         self.checking: tuple[str, str] | None = None
         self.start_when_checked = False
-        self.auto_min = _auto_minimum()
+        self.auto_min = float(MIN_AUTO_BUDGET)  # the shortest budget --size auto accepts
+        self.size_chosen = False  # the user picked a size: the rule stops setting it
+        self.rule_size = "default"  # the size the rule set last (its own Changed message is not the user's pick)
 
     def compose(self) -> ComposeResult:
         sizes = [(SIZE_LABELS[k], k) for k in ("auto", *SIZES) if k != "auto" or self.auto_min is not None]
@@ -173,6 +178,27 @@ class NewRunScreen(ModalScreen[Any]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.input.remove_class("-bad")
+        if event.input.id == "budget":
+            self.follow_size_rule()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "size" and event.value != self.rule_size:
+            self.size_chosen = True
+        elif event.select.id == "init_from":
+            self.follow_size_rule()
+
+    def follow_size_rule(self) -> None:
+        """Until the user picks a size, show (and train) the one `chargen train` would for this budget."""
+        if self.size_chosen:
+            return
+        values = self.form_values()
+        budget = parse_form(values, self.auto_min)[0].get("budget")  # a bad budget: none (the form says why)
+        size = default_size(budget, bool(values["init_from"]), self.app.services)
+        self.rule_size = size if self.auto_min is not None else "default"
+        select = self.query_one("#size", Select)
+        if select.value != self.rule_size:
+            with self.prevent(Select.Changed):
+                select.value = self.rule_size
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "check":
@@ -193,6 +219,7 @@ class NewRunScreen(ModalScreen[Any]):
                 "init_from": init_from if isinstance(init_from, str) else None}  # blank: a new model
 
     def action_start(self) -> None:
+        self.follow_size_rule()  # for the values as they stand: their Changed messages may not be handled yet
         values, problems = parse_form(self.form_values(), self.auto_min)
         for field, widget in (("corpus", "#source"), ("epochs", "#epochs"), ("budget", "#budget")):
             self.query_one(widget, Input).set_class(any(f == field for f, _ in problems), "-bad")

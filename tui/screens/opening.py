@@ -58,11 +58,15 @@ class Opening:
     def on_run_opened(self, message: msg.RunOpened) -> None:
         info = self.run_info = message.info
         self.model_failed = None
+        self.untrained = not info.trained
+        self.train.own_generator = False  # the live generator is this run's now, not the last trainer's
         self.vocab_size, self.model_name = info.vocab_size, info.name
         self.pane.history(list(info.history))
         self.set_state("idle")
         for notice in info.notices:
             self.notify(notice, severity="warning")
+        if self.untrained:
+            self.notify(self.untrained_note(), severity="warning", timeout=10)
         if self.corpus is None and self.corpus_failed is None:
             self.query_one(CorpusPane).show_source(info.corpus_source, f"{info.model}; loading corpus…")
         if self.pending_prompt is not None:

@@ -103,6 +103,7 @@ class RunActions:
         self.post_message(msg.CorpusLoaded(spec.corpus))
         self.pane.history([])
         self.train.start(corpus=spec.corpus, spec=spec)
+        self.untrained = True
         self.set_state("training")
         tuned = f", fine-tuning {spec.init_from.name}" if spec.init_from else ""
         self.notify(f"new run on {spec.corpus.name}{tuned}: training started in the background")
