@@ -195,12 +195,15 @@ def run(args) -> int:
     val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
     summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "
                f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
+    if trainer.already_trained:  # nothing trained: its notice said what was done, and no summary repeats it
+        summary = None
     if args.json:
-        say(summary)
+        if summary:
+            say(summary)
         print_json({**dataclasses.asdict(finished), "params": trainer.params, "device": trainer.device,
                     "strategy": trainer.strategy_name, "replicas": trainer.replicas,
                     "size": trainer.size.as_dict() if trainer.size is not None else None})
-    else:
+    elif summary:
         print(summary, flush=True)
     if finished.reason == "nan":
         raise ChargenError(f"training diverged (loss became NaN) at step {finished.steps + 1}; the last good "

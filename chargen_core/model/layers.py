@@ -52,6 +52,15 @@ class CarryLSTM(keras.layers.LSTM):
     def carrying(self) -> bool:
         return self._carry is not None
 
+    def carried_state(self) -> tuple:
+        """(h, c) as numpy arrays, batch rows first: what a checkpoint saves to continue the streams exactly."""
+        return tuple(var.numpy() for var in self._carry)
+
+    def restore_carry(self, h, c) -> None:
+        """Continue the streams from a saved (h, c) (start_carry first, with the same rows)."""
+        for var, value in zip(self._carry, (h, c)):
+            var.assign(value)
+
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if not (training and self._carry is not None and initial_state is None):
             return super().call(sequences, initial_state=initial_state, mask=mask, training=training)

@@ -3,18 +3,19 @@ the one-writer lock, the runs home and run names, the list of runs, and export. 
 model is loaded (Keras safe mode) only when asked for."""
 from .atomic import atomic_write_json, atomic_write_text
 from .catalog import RunSummary, list_runs, summarize
-from .checkpoints import Manifest, list_checkpoints, prune, publish, read_manifest, save_model, verify
+from .checkpoints import (Manifest, list_checkpoints, prune, publish, read_manifest, read_resume_state, save_model,
+                          verify)
 from .export import Exported, export_run
-from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, LOGS, MODEL, STATE, VOCAB, checkpoint_name,
-                    manifest_path)
+from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, LOGS, MODEL, RESUME_SUFFIX, STATE, VOCAB,
+                    checkpoint_name, manifest_path)
 from .home import (bundled_runs, copy_run, data_home, ensure_home, exports_home, new_run_path, resolve_run,
                    runs_home)
 from .lock import RunLock
 from .rundir import RunDir, RunProgress, check_writable, default_run_path
 
 __all__ = ["atomic_write_json", "atomic_write_text", "RunSummary", "list_runs", "summarize", "Manifest",
-           "list_checkpoints", "prune", "publish", "read_manifest", "save_model", "verify", "Exported", "export_run",
-           "BEST", "CHECKPOINT_DIR", "CONFIG", "HISTORY", "LOCK_FILE", "LOGS", "MODEL", "STATE", "VOCAB",
+           "list_checkpoints", "prune", "publish", "read_manifest", "read_resume_state", "save_model", "verify", "Exported", "export_run",
+           "BEST", "CHECKPOINT_DIR", "CONFIG", "HISTORY", "LOCK_FILE", "LOGS", "MODEL", "RESUME_SUFFIX", "STATE", "VOCAB",
            "checkpoint_name", "manifest_path", "bundled_runs", "copy_run", "data_home", "ensure_home", "exports_home",
            "new_run_path", "resolve_run", "runs_home", "RunLock", "RunDir", "RunProgress", "check_writable",
            "default_run_path"]

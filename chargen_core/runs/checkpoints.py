@@ -1,5 +1,7 @@
 """.keras checkpoints with a JSON manifest beside each (size, sha256 and the run's counters), so a damaged or
-half-written model file is detected and skipped instead of loaded."""
+half-written model file is detected and skipped instead of loaded. A checkpoint may have a companion file of
+arrays (NAME.resume.npz: what continuing the run exactly needs beyond the weights and optimizer); its manifest
+lists it with its own size and sha256, and it is published, pruned and verified together with its checkpoint."""
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .atomic import atomic_write_json, copy_file, fsync_dir, temp_name
-from .files import CHECKPOINT_DIR, CHECKPOINT_GLOB, manifest_path
+from .files import CHECKPOINT_DIR, CHECKPOINT_GLOB, manifest_path, resume_state_path
 
 KEEP = 2  # checkpoints kept, so a damaged latest one falls back to the previous good one
 
@@ -34,23 +36,46 @@ class Manifest:
     val_loss: float | None = None
     saved_at: float = 0.0
     best_val_loss: float | None = None  # the lowest epoch-end validation loss of the run so far (None: unknown)
+    resume_state: dict | None = None  # {"file", "size", "sha256"} of the companion arrays (None: there are none)
+
+
+def _write_arrays(path: Path, arrays: dict) -> dict:
+    """Write arrays as an .npz file (synced); returns its {"file", "size", "sha256"} for a manifest."""
+    import numpy as np
+
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {"file": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def save_model(model, path: Path, *, epochs_done: int, global_step: int, kind: str,
-               val_loss: float | None = None, best_val_loss: float | None = None) -> Manifest:
-    """Save model + optimizer atomically, then its manifest; a crash in between leaves no manifest (ignored)."""
+               val_loss: float | None = None, best_val_loss: float | None = None,
+               resume_state: dict | None = None) -> Manifest:
+    """Save model + optimizer (and resume_state's arrays beside it) atomically, then the manifest; a crash in
+    between leaves no manifest (ignored)."""
     path = Path(path)
-    tmp = temp_name(path)
+    tmp, state_path = temp_name(path), resume_state_path(path)
+    state_tmp = temp_name(state_path)
     try:
         model.save(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        state = None
+        if resume_state is not None:
+            state = {**_write_arrays(state_tmp, resume_state), "file": state_path.name}
         manifest = Manifest(path.name, tmp.stat().st_size, sha256_file(tmp), epochs_done, global_step, kind,
-                            val_loss, time.time(), best_val_loss)
+                            val_loss, time.time(), best_val_loss, state)
         manifest_path(path).unlink(missing_ok=True)  # never pair an old manifest with a new file
         os.replace(tmp, path)
+        if state is not None:
+            os.replace(state_tmp, state_path)
+        else:
+            state_path.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
+        state_tmp.unlink(missing_ok=True)
     fsync_dir(path.parent)
     atomic_write_json(manifest_path(path), asdict(manifest))
     return manifest
@@ -60,7 +85,13 @@ def publish(manifest: Manifest, src: Path, dst: Path, kind: str) -> Manifest:
     """Make dst (e.g. model.keras) a copy of the checkpoint src, with its own manifest."""
     manifest_path(dst).unlink(missing_ok=True)  # never pair the old manifest with the new file
     copy_file(src, dst)
-    published = Manifest(**{**asdict(manifest), "file": dst.name, "kind": kind})
+    state = manifest.resume_state
+    if state is not None:
+        copy_file(Path(src).with_name(state["file"]), resume_state_path(dst))
+        state = {**state, "file": resume_state_path(dst).name}
+    else:
+        resume_state_path(dst).unlink(missing_ok=True)
+    published = Manifest(**{**asdict(manifest), "file": dst.name, "kind": kind, "resume_state": state})
     atomic_write_json(manifest_path(dst), asdict(published))
     return published
 
@@ -68,9 +99,24 @@ def publish(manifest: Manifest, src: Path, dst: Path, kind: str) -> Manifest:
 def read_manifest(model_path: Path) -> Manifest | None:
     try:
         data = json.loads(manifest_path(model_path).read_text(encoding="utf-8"))
-        return Manifest(**data)
+        manifest = Manifest(**data)
     except (OSError, ValueError, TypeError):
         return None
+    state = manifest.resume_state
+    if state is not None and not (isinstance(state, dict) and isinstance(state.get("file"), str)
+                                  and isinstance(state.get("size"), int) and isinstance(state.get("sha256"), str)):
+        return None
+    return manifest
+
+
+def read_resume_state(model_path: Path, manifest: Manifest) -> dict | None:
+    """The arrays saved beside model_path (checked by verify), or None when it has none."""
+    if manifest.resume_state is None:
+        return None
+    import numpy as np
+
+    with np.load(Path(model_path).with_name(manifest.resume_state["file"]), allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
 
 
 def verify(model_path: Path) -> tuple[Manifest | None, str | None]:
@@ -79,14 +125,23 @@ def verify(model_path: Path) -> tuple[Manifest | None, str | None]:
     manifest = read_manifest(model_path)
     if manifest is None:
         return None, "no readable manifest"
-    if not model_path.is_file():
-        return manifest, "file missing"
-    size = model_path.stat().st_size
-    if size != manifest.size:
-        return manifest, f"size {size} bytes, expected {manifest.size}"
-    if sha256_file(model_path) != manifest.sha256:
-        return manifest, "checksum mismatch"
-    return manifest, None
+    problem = _file_problem(model_path, manifest.size, manifest.sha256)
+    state = manifest.resume_state
+    if problem is None and state is not None:
+        problem = _file_problem(model_path.with_name(state["file"]), state["size"], state["sha256"])
+        problem = problem and f"{state['file']}: {problem}"
+    return manifest, problem
+
+
+def _file_problem(path: Path, size: int, sha256: str) -> str | None:
+    if not path.is_file():
+        return "file missing"
+    actual = path.stat().st_size
+    if actual != size:
+        return f"size {actual} bytes, expected {size}"
+    if sha256_file(path) != sha256:
+        return "checksum mismatch"
+    return None
 
 
 def list_checkpoints(run_path: Path) -> list[Path]:
@@ -101,3 +156,4 @@ def prune(run_path: Path, keep: int = KEEP) -> None:
     for old in list_checkpoints(run_path)[keep:]:
         manifest_path(old).unlink(missing_ok=True)
         old.unlink(missing_ok=True)
+        resume_state_path(old).unlink(missing_ok=True)

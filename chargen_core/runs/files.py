@@ -1,7 +1,7 @@
 """The files of a run directory, named in one place: the trainer writes them, everything else reads them.
 
 RUN/config.json, vocab.json, history.jsonl, state.json, model.keras + model.json, best.keras + best.json,
-checkpoints/ckpt-<step>.keras + .json, .lock, logs/ (TensorBoard); .tmp-* are half-written files.
+checkpoints/ckpt-<step>.keras + .json (+ .resume.npz), .lock, logs/ (TensorBoard); .tmp-* are half-written files.
 """
 from __future__ import annotations
 
@@ -18,10 +18,15 @@ LOCK_FILE = ".lock"  # held by the one process writing the run
 LOGS = "logs"  # TensorBoard logs (--tensorboard)
 TEMP_PREFIX = ".tmp-"  # files being written; a killed process may leave them, they never replace a real file
 MANIFEST_SUFFIX = ".json"  # model.keras -> model.json: its size, checksum and counters
+RESUME_SUFFIX = ".resume.npz"  # model.keras -> model.resume.npz: carried state, epoch metrics, dropout generators
 
 
 def manifest_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(MANIFEST_SUFFIX)
+
+
+def resume_state_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(RESUME_SUFFIX)
 
 
 def checkpoint_name(global_step: int) -> str:

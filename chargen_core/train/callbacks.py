@@ -17,6 +17,7 @@ import keras
 from ..errors import ChargenError, StorageError
 from ..runs import BEST, CHECKPOINT_DIR, MODEL, checkpoint_name, prune, publish, save_model
 from .events import BatchEnded, CheckpointSaved, EpochEnded
+from .resume_state import capture, metric_state
 
 LN2 = math.log(2.0)
 
@@ -107,7 +108,8 @@ class CheckpointWriter:
         self.state = None  # the RunState whose best_val_loss goes into every manifest (the run's counters)
 
     def save(self, model, *, kind: str, epochs_done: int, global_step: int, val_loss: float | None = None,
-             best: bool = False) -> None:
+             best: bool = False, resume_state: dict | None = None) -> None:
+        """resume_state: arrays saved beside the checkpoint so a resume continues exactly (resume_state.py)."""
         name = checkpoint_name(global_step)
         self.saved_step = global_step  # on every worker, so all take the same save decisions
         if not self.is_chief:
@@ -122,7 +124,8 @@ class CheckpointWriter:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             manifest = save_model(model, path, epochs_done=epochs_done, global_step=global_step, kind=kind,
-                                  val_loss=val_loss, best_val_loss=self.state.best_val_loss if self.state else None)
+                                  val_loss=val_loss, best_val_loss=self.state.best_val_loss if self.state else None,
+                                  resume_state=resume_state)
             self.emit(CheckpointSaved(str(path), epochs_done, global_step, kind))
             if kind != "step":
                 publish(manifest, path, self.run_path / MODEL, kind)
@@ -188,7 +191,7 @@ class TrainingCallback(keras.callbacks.Callback):
 
     def __init__(self, *, state: RunState, control: Control, emit, writer, history, steps_per_epoch: int,
                  targets_per_step: int, checkpoint_every: int, time_budget: float | None, preview=None,
-                 agree=None):
+                 agree=None, keeps_state: bool = False):
         super().__init__()
         self.state, self.control, self.emit, self.writer = state, control, emit, writer
         self.history = history  # callable(row) appending a history.jsonl line
@@ -196,6 +199,10 @@ class TrainingCallback(keras.callbacks.Callback):
         self.checkpoint_every, self.time_budget, self.preview = checkpoint_every, time_budget, preview
         self.agree = agree  # multi-worker: (budget_spent, stop_requested) -> the same answer on every worker
         self.batches_done = 0  # batches of the current epoch trained before this fit() (an exact resume)
+        # Checkpoints carry what continues the run exactly (resume_state.py); then a stop may also land between
+        # an epoch's last batch and its validation, which the resume runs.
+        self.keeps_state = keeps_state
+        self._train_metrics = None  # the epoch's training metrics, kept when validation begins (it resets them)
         self._recent: deque = deque(maxlen=20)  # (seconds, targets) of recent batches, for chars/s
         self._batch_start = self._epoch_start = 0.0
 
@@ -204,6 +211,10 @@ class TrainingCallback(keras.callbacks.Callback):
         if self.state.reason is None:
             self.state.reason = reason
         self.model.stop_training = True
+
+    def resume_state(self) -> dict | None:
+        """What a checkpoint saved now needs beside the model to continue exactly (None: not kept here)."""
+        return capture(self.model, self._train_metrics) if self.keeps_state else None
 
     def _budget_spent(self) -> bool:
         return self.time_budget is not None and self.state.elapsed() >= self.time_budget
@@ -233,6 +244,11 @@ class TrainingCallback(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         self._batch_start = time.perf_counter()
+        self._train_metrics = None  # live again
+
+    def on_test_begin(self, logs=None):
+        if self.keeps_state:
+            self._train_metrics = metric_state(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         batch += self.batches_done
@@ -253,7 +269,8 @@ class TrainingCallback(keras.callbacks.Callback):
         epoch = state.epochs_done
         self.emit(BatchEnded(epoch, batch + 1, state.global_step, self.steps_per_epoch, loss, rate, state.elapsed()))
         if self.checkpoint_every and state.global_step % self.checkpoint_every == 0:
-            self.writer.save(self.model, kind="step", epochs_done=epoch, global_step=state.global_step)
+            self.writer.save(self.model, kind="step", epochs_done=epoch, global_step=state.global_step,
+                             resume_state=self.resume_state())
         if batch + 1 < self.steps_per_epoch:  # at the last batch, finish the epoch first (validation, checkpoint)
             self._obey_controls()
 
@@ -262,7 +279,7 @@ class TrainingCallback(keras.callbacks.Callback):
         self.state.paused_seconds += self.control.wait_while_paused(self.model)
         if self.agree is not None:
             return  # multi-worker: validation runs to its end on every worker; the stop comes at epoch end
-        if self.control.stop_requested:
+        if self.control.stop_requested and self.keeps_state:  # else validation ends, then the stop: exact either way
             self._stop("stopped")
         if self.state.reason is not None:
             self.model.stop_evaluating = True  # stopping: skip the rest of validation
@@ -271,7 +288,7 @@ class TrainingCallback(keras.callbacks.Callback):
         self.batches_done = 0
         state = self.state
         if state.reason is not None:
-            return  # a partial epoch: no history row, no epoch checkpoint (resume redoes it)
+            return  # a partial epoch: no history row, no epoch checkpoint (a resume finishes it)
         logs = logs or {}
         state.epochs_done = epoch + 1
         val_loss = float(logs.get("val_loss", float("nan")))
@@ -287,7 +304,7 @@ class TrainingCallback(keras.callbacks.Callback):
                       "accuracy": event.accuracy, "val_accuracy": event.val_accuracy, "seconds": round(seconds, 3),
                       "global_step": state.global_step, "time": time.time()})
         self.writer.save(self.model, kind="epoch", epochs_done=state.epochs_done, global_step=state.global_step,
-                         val_loss=val_loss, best=improved)
+                         val_loss=val_loss, best=improved, resume_state=self.resume_state())
         self.emit(event)
         if self.preview is not None:
             self.preview(epoch)

@@ -23,7 +23,8 @@ from .multiworker import (broadcast_from_chief, model_and_optimizer_variables, r
 from .plan import RunPlan
 from .plateau import plateau_callbacks
 from .preview import Previewer
-from .resume_plan import data_seed, fit_plan
+from .resume_plan import data_seed, end_status, finish_trained_epoch, fit_plan
+from .resume_state import EpochStart, capture, saved_state
 from .schedule import Schedule, ScheduleCallback, continuation
 from .sizing import Size
 from .trainer_model import model_for_run
@@ -84,7 +85,7 @@ class Trainer:
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
-        self.model, manifest, self.fresh_optimizer = model_for_run(
+        self.model, manifest, self.fresh_optimizer, checkpoint = model_for_run(
             self._info, model_config, train_config, self.vocab.size, _resume, self._fresh, self.init_from)
         if manifest is not None:
             self._restore_counters(_resume, manifest)
@@ -103,11 +104,22 @@ class Trainer:
             for layer in carry_layers(self.model):
                 layer.start_carry(self.splits.carry_rows, unroll=unroll,
                                   fresh_rows=fresh_row_count(train_config.fresh_rows, self.splits.carry_rows))
-        if self.state.epochs_done >= train_config.epochs:
+        # A run killed after its final checkpoint, before state.json said so, has only that bookkeeping left.
+        self.already_trained = self.state.epochs_done >= train_config.epochs
+        unrecorded = _resume is not None and _resume.state().get("status") != end_status(_resume)
+        if self.already_trained and not unrecorded:
             done = self.state.epochs_done
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "
                                 f"pass --epochs N with N > {done} to train longer")
         self.notices: list[str] = list(_resume.notices) if _resume is not None else []
+        if self.already_trained:
+            done = self.state.epochs_done
+            self.state.val_loss = manifest.val_loss
+            self.state.val_bpc = None if manifest.val_loss is None else manifest.val_loss / math.log(2)
+            self.notices.append(f"{run_dir} had trained all {done} epochs when it was stopped, before it recorded "
+                                f"that: recorded it as completed (pass --epochs N with N > {done} to train longer)")
+        self.keeps_state = self._info.replicas == 1 and not multiworker  # see resume_state.py
+        self._saved_state = self._restorable_state(checkpoint, manifest)
         if _resume is not None and self._fresh:
             self.notices.append(f"{run_dir} has no checkpoint yet (stopped before its first one): training it from "
                                 "the start with its saved settings")
@@ -124,6 +136,23 @@ class Trainer:
         # This session begins a finished run's new curve (Trainer.resume chose it): said where training is shown.
         starts_curve = _resume is not None and 0 < train_config.schedule_start == self.state.global_step
         self.continued_rate = train_config.learning_rate if starts_curve else None
+
+    def _restorable_state(self, checkpoint, manifest) -> dict | None:
+        """The arrays saved beside the checkpoint resumed from, when they fit this model; else a notice when a
+        resume within an epoch must do without them (a checkpoint of an older chargen)."""
+        if manifest is None or checkpoint is None or not self.keeps_state:
+            return None
+        spe = self.splits.steps_per_epoch
+        done = self.state.global_step - self.state.epochs_done * spe
+        arrays, problem = saved_state(self.model, checkpoint, manifest, within_epoch=0 < done <= spe)
+        if problem is not None and 0 < done <= spe:
+            epoch = self.state.epochs_done + 1
+            carried = " with the carried LSTM state restarted from zeros," if self.carry_state else ""
+            effect = (f"epoch {epoch} is trained again" if done == spe else
+                      f"epoch {epoch} continues{carried} and its training loss covers the batches after the resume "
+                      "only")
+            self.notices.append(f"{checkpoint.name}: {problem}; {effect}")
+        return arrays
 
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""
@@ -152,7 +181,7 @@ class Trainer:
         run = RunDir.open(run_dir)
         changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
         train_config = dataclasses.replace(run.train_config, **changes).validate()
-        train_config = continuation(train_config, run.state().get("status"), run.progress().global_step)
+        train_config = continuation(train_config, end_status(run), run.progress().global_step)
         cfg = run.corpus_config
         try:
             corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
@@ -253,6 +282,8 @@ class Trainer:
         return int(sum(np.prod(w.shape) for w in self.model.trainable_weights))
 
     def _train(self) -> TrainingFinished:
+        if self.already_trained:
+            return self._record_completed()
         cfg, state, splits = self.train_config, self.state, self.splits
         writer = CheckpointWriter(self.run_path, self._emit, is_chief=self._info.is_chief)
         writer.state = state
@@ -272,13 +303,15 @@ class Trainer:
                                    self._info.precision, self.fresh_optimizer, cfg.time_budget,
                                    self.continued_rate))
         if writer.saved_step < 0:  # a run killed before its first checkpoint can still be resumed
-            writer.save(self.model, kind="step", epochs_done=0, global_step=0)
+            writer.save(self.model, kind="step", epochs_done=0, global_step=0,
+                        resume_state=capture(self.model) if self.keeps_state else None)
         callback = TrainingCallback(
             state=state, control=self.control, emit=self._emit, writer=writer, history=history,
             steps_per_epoch=splits.steps_per_epoch,
             targets_per_step=splits.train_targets_per_epoch // splits.steps_per_epoch,
             checkpoint_every=cfg.checkpoint_every, time_budget=cfg.time_budget, preview=self._previewer(),
             agree=stop_agreement(self._info.strategy) if is_multiworker(self._info.strategy) else None,
+            keeps_state=self.keeps_state,
         )
         # Multi-worker: the rate must be a function of the step alone (the same on every worker), so the
         # plan is not shrunk from each worker's own clock under a budget.
@@ -290,22 +323,26 @@ class Trainer:
         if cfg.tensorboard and writer.is_chief:  # workers other than the chief would write the same curves
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(self.run_path / LOGS), write_graph=False,
                                                          update_freq=100, profile_batch=0))
-        if self.carry_state:  # each epoch reads the streams from a new offset: start them from a zero state
-            layers = carry_layers(self.model)
-            callbacks.insert(0, keras.callbacks.LambdaCallback(
-                on_epoch_begin=lambda epoch, logs: [layer.reset_carry() for layer in layers]))
-        for train, first_epoch, epochs, steps, done in fit_plan(splits, state, cfg.epochs):
+        plan = fit_plan(splits, state, cfg.epochs, finish_trained=self._saved_state is not None)
+        # Each epoch reads the carried streams from a new offset: they start from zeros, except where this resume
+        # continues an epoch (the saved state goes back in).
+        callbacks.insert(0, EpochStart(self._saved_state, within_epoch=plan[0][4] > 0))
+        for train, first_epoch, epochs, steps, done in plan:
             callback.batches_done = done
-            self.model.fit(shardable(train), epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
-                           validation_data=shardable(splits.val), callbacks=callbacks, shuffle=False, verbose=0)
+            if train is None:  # stopped after the epoch's last batch: only its validation and end are left
+                finish_trained_epoch(self.model, callbacks, shardable(splits.val), first_epoch, self._saved_state)
+            else:
+                self.model.fit(shardable(train), epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+                               validation_data=shardable(splits.val), callbacks=callbacks, shuffle=False, verbose=0)
             if state.reason is not None or self.model.stop_training:
                 break
         train_seconds = state.elapsed()
         reason = state.reason or "completed"
         if reason in ("stopped", "time_budget", "plateau") and writer.saved_step != state.global_step:
+            resume_state = callback.resume_state()  # before a final validation resets the training metrics
             improved = reason in ("time_budget", "plateau") and self._final_validation()
             writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step,
-                        val_loss=state.val_loss if improved else None, best=improved)
+                        val_loss=state.val_loss if improved else None, best=improved, resume_state=resume_state)
         if writer.is_chief:
             run.write_state(status=reason, epochs_done=state.epochs_done, global_step=state.global_step,
                             best_val_loss=state.best_val_loss,
@@ -315,6 +352,18 @@ class Trainer:
             state.best_val_loss, train_seconds,
             state.targets / state.batch_seconds if state.batch_seconds > 0 else 0.0,
         )
+        self._emit(finished)
+        return finished
+
+    def _record_completed(self) -> TrainingFinished:
+        """The bookkeeping the run's last session did not live to do: state.json says completed."""
+        state = self.state
+        if self._info.is_chief:
+            self._run.remove_stale_temp_files()
+            self._run.write_state(status="completed", epochs_done=state.epochs_done, global_step=state.global_step,
+                                  best_val_loss=state.best_val_loss, detail=None)
+        finished = TrainingFinished(str(self.run_path), "completed", state.epochs_done, state.global_step,
+                                    state.val_loss, state.val_bpc, state.best_val_loss, 0.0, 0.0)
         self._emit(finished)
         return finished
 

@@ -11,9 +11,10 @@ from .multiworker import load_checkpoint_into
 def model_for_run(info: StrategyInfo, model_config: ModelConfig, train_config: TrainConfig, vocab_size: int,
                   resume: RunDir | None, fresh: bool, init_from=None):
     """(compiled model, manifest of the checkpoint it was loaded from or None, True when that checkpoint held
-    weights only and the optimizer starts anew). fresh: a new run, or one killed before its first checkpoint."""
+    weights only and the optimizer starts anew, that checkpoint's path or None). fresh: a new run, or one killed
+    before its first checkpoint."""
     multiworker = is_multiworker(info.strategy)
-    manifest, fresh_optimizer = None, False
+    manifest, fresh_optimizer, path = None, False, None
     with info.strategy.scope():
         if resume is None or multiworker:
             # Multi-worker: creating a variable is a collective op, so every worker builds the same model
@@ -28,8 +29,8 @@ def model_for_run(info: StrategyInfo, model_config: ModelConfig, train_config: T
             model = build_with_precision(model_config, vocab_size, info.precision)
             compile_model(model, model_config, train_config, info.precision)
         else:
-            model, manifest, _ = resume.load_checkpoint("last", compile=True)
+            model, manifest, path = resume.load_checkpoint("last", compile=True)
             fresh_optimizer = compile_if_weights_only(model, model_config, train_config, info.precision)
     if multiworker and resume is not None and not fresh:
         manifest, fresh_optimizer = load_checkpoint_into(resume, model, model_config, train_config, info.precision)
-    return model, manifest, fresh_optimizer
+    return model, manifest, fresh_optimizer, path
