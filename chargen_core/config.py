@@ -18,7 +18,7 @@ SCHEDULES = ("wsd", "cosine", "constant")
 DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying from the peak
 # The share of a carried batch's rows that read every batch from a zero state, so generation's zero start is a
 # state the model trained from (bench/README.md, "Starting from nothing").
-FRESH_ROWS = 1 / 16
+FRESH_ROWS = 1 / 32
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def _sentence(rng: random.Random, words, low=4, high=11) -> str:
     return text[0].upper() + text[1:] + rng.choice(".?!.")
 
 
-def play(rng: random.Random, speeches: int = 2000) -> OwnCorpus:
+def play(rng: random.Random, speeches: int = 3600) -> OwnCorpus:
     parts = []
     for i in range(speeches):
         lines = [_sentence(rng, WORDS) for _ in range(rng.randint(1, 3))]
@@ -39,7 +39,7 @@ def play(rng: random.Random, speeches: int = 2000) -> OwnCorpus:
 NAMES = ("total", "count", "value", "items", "result", "index", "name", "size")
 
 
-def code(rng: random.Random, functions: int = 1900) -> OwnCorpus:
+def code(rng: random.Random, functions: int = 3500) -> OwnCorpus:
     parts = []
     for i in range(functions):
         a, b = rng.sample(NAMES, 2)
@@ -56,14 +56,14 @@ CYRILLIC = ("и в не на я он что тот быть с а весь эт�
             "говорить год знать мой до или если время рука нет самый ни стать большой даже другой наш").split()
 
 
-def cyrillic(rng: random.Random, sentences: int = 4200) -> OwnCorpus:
+def cyrillic(rng: random.Random, sentences: int = 8000) -> OwnCorpus:
     text = "\n".join(_sentence(rng, CYRILLIC) for _ in range(sentences)) + "\n"
     at = len(text) // 3
     text = text[:at] + " № " + text[at:]  # a rare sign
     return OwnCorpus("cyrillic", text, ("Он ", "Я ", "Когда "))
 
 
-def quoted(rng: random.Random, messages: int = 4000) -> OwnCorpus:
+def quoted(rng: random.Random, messages: int = 7500) -> OwnCorpus:
     """A mailing-list thread: every line opens with punctuation (quote marks, dashes, bullets)."""
     parts = []
     for i in range(messages):
