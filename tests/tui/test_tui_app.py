@@ -217,7 +217,7 @@ async def test_bad_setting_and_missing_run(make_app):
 
 
 async def test_status_line_header_and_pane_follow_the_screen_reactives(make_app):
-    from chargen_tui.session import SPEEDS
+    from chargen_tui.gen_settings import SPEEDS
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -9,7 +9,7 @@ from textual import events
 
 from conftest import wait_for
 from chargen_tui.screens.dialogs import CandidatesScreen
-from chargen_tui.session import Transcript
+from chargen_tui.transcript import Transcript
 from tui_fakes import FakeServices
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import threading
 
 from chargen_tui.keymap import KEYS, QUIT, load_keymap
-from chargen_tui.live import LiveGenerator
+from chargen_tui.live_generator import LiveGenerator
 from chargen_core.generate import SamplerSettings as S
-from chargen_tui.session import LENGTHS, STRATEGIES, GenSettings, Transcript
-from chargen_tui.stream import Pacer, StreamBuffer
+from chargen_tui.gen_settings import LENGTHS, STRATEGIES, GenSettings
+from chargen_tui.stream_pacer import Pacer, StreamBuffer
+from chargen_tui.transcript import Transcript
 from chargen_tui.training import EventPump
 from chargen_tui.widgets.loss_curve import plot, render_curve, resample
 from tui_fakes import FakeGenerator
@@ -221,7 +222,7 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     import gc
 
     from chargen_core.train import BatchEnded, TrainingStarted
-    from chargen_tui import heap
+    from chargen_tui import gc_tuning
 
     class Cycle:
         def __init__(self):
@@ -231,7 +232,7 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     garbage = Cycle()
     alive = Cycle()
     del garbage
-    heap.settle()  # the cyclic garbage is collected first, what is alive is frozen
+    gc_tuning.settle()  # the cyclic garbage is collected first, what is alive is frozen
     assert gc.get_freeze_count() > 0 and not any(type(o) is Cycle and o is not alive for o in gc.get_objects())
     gc.unfreeze()
     pump = EventPump(lambda message: None)
