@@ -27,8 +27,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from ui_latency import BenchServices, PaintedStatus, count_frames, pct, press, rss_mb, wait  # noqa: E402
 
-from tui.app import ChargenApp  # noqa: E402
-from tui.widgets.status_line import StatusLine  # noqa: E402
+from chargen_tui.app import ChargenApp  # noqa: E402
+from chargen_tui.widgets.status_line import StatusLine  # noqa: E402
 
 PROMPTS = ("The ", "What is ", "Thus ", "In the ", "He who ", "Man ", "We ")
 

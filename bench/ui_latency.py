@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tui")]
 
 from chargen_core.config import ModelConfig, TrainConfig  # noqa: E402
-from tui.app import ChargenApp  # noqa: E402
-from tui.services import Services  # noqa: E402
-from tui.session import SPEEDS  # noqa: E402
-from tui.widgets.status_line import StatusLine  # noqa: E402
+from chargen_tui.app import ChargenApp  # noqa: E402
+from chargen_tui.services import Services  # noqa: E402
+from chargen_tui.gen_settings import SPEEDS  # noqa: E402
+from chargen_tui.widgets.status_line import StatusLine  # noqa: E402
 from tui_fakes import FakeGenerator  # noqa: E402
 
 

@@ -16,7 +16,7 @@ TINY_TEXT = (
 
 @pytest.fixture(autouse=True)
 def unfrozen_heap():
-    """The app freezes long-lived objects out of the garbage collector's sight (tui/heap.py); a test session
+    """The app freezes long-lived objects out of the garbage collector's sight (tui/gc_tuning.py); a test session
     holds many apps in turn, so thaw after each test and let the collector free what that test left."""
     yield
     gc.unfreeze()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import ast
 import tomllib
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+INSTALLED_AS = {"chargen_core": "chargen_core", "tui": "chargen_tui"}  # source folder -> installed package
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", ".pytest_cache")
 
 
@@ -40,8 +42,28 @@ def test_wheel_ships_the_bundled_model(wheel):
     names = set(wheel.namelist())
     for needed in ("config.json", "vocab.json", "best.keras", "best.json", "history.jsonl"):
         assert f"chargen_assets/default/{needed}" in names
-    assert "tui/app.tcss" in names
+    assert "chargen_tui/app.tcss" in names
     assert "chargen_core/__main__.py" in names
+    assert {"chargen_core/py.typed", "chargen_tui/py.typed"} <= names
+
+
+def test_nothing_installs_under_a_generic_name(wheel):
+    """Every top-level package of the wheel is chargen_*: a generic name (`tui`) collides with other projects."""
+    tops = {n.split("/")[0] for n in wheel.namelist() if not n.split("/")[0].endswith(".dist-info")}
+    assert tops and all(top.startswith("chargen_") for top in tops), sorted(tops)
+    entry_points = next(n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt"))
+    assert "chargen = chargen_tui.__main__:main" in wheel.read(entry_points).decode()
+
+
+def test_the_app_imports_itself_relatively():
+    """tui/ installs as chargen_tui, so `import tui` / `from tui.x import` inside it would break the install."""
+    wrong = []
+    for path in sorted((ROOT / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            wrong += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] == "tui"]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_wheel_leaves_out_screenshot_bytecode_and_optimizer_copy(wheel):
@@ -66,9 +88,11 @@ def test_bundled_model_ships_weights_without_optimizer_state(wheel):
 def test_every_source_file_of_the_packages_is_in_the_wheel(wheel):
     """New subpackages need a line in [tool.setuptools] packages, new data files one in package-data."""
     names = set(wheel.namelist())
-    for path in [*ROOT.glob("chargen_core/**/*"), *ROOT.glob("tui/**/*")]:
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            assert path.relative_to(ROOT).as_posix() in names, f"{path.relative_to(ROOT)} is missing from the wheel"
+    for folder, installed in INSTALLED_AS.items():
+        for path in (ROOT / folder).glob("**/*"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                inside = f"{installed}/{path.relative_to(ROOT / folder).as_posix()}"
+                assert inside in names, f"{path.relative_to(ROOT)} is missing from the wheel (as {inside})"
 
 
 def test_one_version_and_license(wheel):

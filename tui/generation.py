@@ -7,9 +7,9 @@ from typing import Any
 from chargen_core.errors import one_line  # the screens import it from here too
 from textual.worker import get_current_worker
 
-from .live import LiveGenerator, lower_thread_priority
+from .live_generator import LiveGenerator, lower_thread_priority
 from .messages import CandidatesReady, CompareDone, Failed, GenerationDone
-from .stream import StreamBuffer
+from .stream_pacer import StreamBuffer
 
 COMPARE_LENGTH = 120  # characters per setting in compare mode: 12 settings must finish in seconds
 # Sampling is CPU-bound Python that holds the GIL; resting briefly every few ms leaves the UI thread whole

@@ -1,4 +1,5 @@
-"""Every key the app answers to, each with an id, and the user's overrides from ~/.config/chargen/keys.toml."""
+"""Every key the app answers to, each with an id, and the user's overrides from keys.toml in the
+platform's config folder (~/.config/chargen on Linux)."""
 from __future__ import annotations
 
 import json
@@ -63,10 +64,13 @@ ALL_KEYS = (*KEYS, QUIT, *PROMPT_KEYS)
 
 
 def config_dir() -> Path:
+    """CHARGEN_CONFIG_DIR, else the platform's user config folder (~/.config/chargen on Linux, XDG_CONFIG_HOME
+    honoured)."""
     if os.environ.get("CHARGEN_CONFIG_DIR"):
-        return Path(os.environ["CHARGEN_CONFIG_DIR"])
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "chargen"
+        return Path(os.environ["CHARGEN_CONFIG_DIR"]).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("chargen", appauthor=False)
 
 
 def load_keymap(folder: Path | None = None) -> tuple[dict[str, str], list[str]]:

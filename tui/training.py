@@ -8,8 +8,8 @@ from typing import Any
 from chargen_core.errors import one_line
 from chargen_core.train import BatchEnded, EpochEnded, Event, TrainingFinished, TrainingStarted
 
-from . import heap
-from .live import LiveGenerator, lower_thread_priority
+from . import gc_tuning
+from .live_generator import LiveGenerator, lower_thread_priority
 from .messages import Failed, GeneratorReady, RunCopied, TrainingEvent, TrainingProgress, TrainingStopped
 
 REFRESH_EVERY = 100  # optimizer steps between generator refreshes (also refreshed at every epoch end)
@@ -31,7 +31,7 @@ class EventPump:
         if isinstance(event, BatchEnded):
             if self._first_batch:  # the training step is traced now: its graph lives as long as the trainer
                 self._first_batch = False
-                heap.freeze()
+                gc_tuning.freeze()
             with self._lock:
                 self._latest = event
                 self.batches += 1
@@ -43,7 +43,7 @@ class EventPump:
             if isinstance(event, TrainingStarted):
                 self._first_batch = True
             elif isinstance(event, EpochEnded):  # validation and preview functions were traced too
-                heap.freeze()
+                gc_tuning.freeze()
             self.post(TrainingEvent(event))
 
     def take(self) -> BatchEnded | None:
@@ -83,7 +83,7 @@ class TrainingControl:
         def job() -> None:
             error = None
             lower_thread_priority()
-            heap.settle()  # a previous trainer's graphs become collectable garbage here, once
+            gc_tuning.settle()  # a previous trainer's graphs become collectable garbage here, once
             try:
                 target = resume
                 if target is not None and copy_first:
@@ -158,7 +158,7 @@ class TrainingControl:
                 if not self.own_generator:
                     # A new run has its own vocabulary: swap in a generator over its model, don't refresh the old one.
                     self.live.replace(self.services.generator_from_trainer(trainer))
-                    heap.freeze()
+                    gc_tuning.freeze()
                     self.own_generator = True
                     self.host.post_message(GeneratorReady(trainer.vocab.size, Path(trainer.run_path).name))
                 else:

@@ -24,7 +24,12 @@ def is_url(source: str) -> bool:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("CHARGEN_CACHE", Path.home() / ".cache" / "chargen"))
+    """CHARGEN_CACHE, else the platform's user cache folder (~/.cache/chargen on Linux, XDG_CACHE_HOME honoured)."""
+    if os.environ.get("CHARGEN_CACHE"):
+        return Path(os.environ["CHARGEN_CACHE"]).expanduser()
+    from platformdirs import user_cache_path
+
+    return user_cache_path("chargen", appauthor=False)
 
 
 def cache_name(url: str) -> str:

@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 from tui_fakes import FakeServices
-from tui.app import ChargenApp
+from chargen_tui.app import ChargenApp
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 
 from conftest import wait_for
-from tui.screens.dialogs import CandidatesScreen, ConfirmQuit, HelpScreen
-from tui.widgets.status_line import StatusLine
+from chargen_tui.screens.dialogs import CandidatesScreen, ConfirmQuit, HelpScreen
+from chargen_tui.widgets.status_line import StatusLine
 from tui_fakes import FakeServices
 
 
@@ -173,7 +173,7 @@ async def test_quit_without_training_exits(make_app):
 
 
 async def test_remapped_key_and_command_palette(make_app):
-    from tui.commands import ChargenCommands
+    from chargen_tui.commands import ChargenCommands
 
     app = make_app(keymap={"temp.up": "plus"})
     async with app.run_test(size=(80, 24)) as pilot:
@@ -217,7 +217,7 @@ async def test_bad_setting_and_missing_run(make_app):
 
 
 async def test_status_line_header_and_pane_follow_the_screen_reactives(make_app):
-    from tui.session import SPEEDS
+    from chargen_tui.gen_settings import SPEEDS
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

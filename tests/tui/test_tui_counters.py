@@ -2,7 +2,7 @@
 import shutil
 
 from chargen_core.runs import RunDir, default_run_path
-from tui.services import Services
+from chargen_tui.services import Services
 
 
 def test_open_run_counts_epochs_from_the_checkpoint(tmp_path):

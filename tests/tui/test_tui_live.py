@@ -8,8 +8,8 @@ import threading
 from textual import events
 
 from conftest import wait_for
-from tui.screens.dialogs import CandidatesScreen
-from tui.session import Transcript
+from chargen_tui.screens.dialogs import CandidatesScreen
+from chargen_tui.transcript import Transcript
 from tui_fakes import FakeServices
 
 
@@ -114,7 +114,7 @@ async def test_until_esc_streams_with_bounded_memory(make_app):
         assert screen.gen.busy
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.gen.busy)
-        from tui.widgets.output_view import MAX_PARAGRAPH
+        from chargen_tui.widgets.output_view import MAX_PARAGRAPH
 
         # The view keeps its limit plus at most the open paragraph; the transcript keeps its limit.
         assert screen.view.total_chars <= 3000 + MAX_PARAGRAPH and len(screen.transcript.last_output) == 2000

@@ -10,8 +10,8 @@ from chargen_core.train import MIN_AUTO_BUDGET
 from conftest import wait_for
 from test_tui_app import notes, ready, submit
 from textual.widgets import Select
-from tui.screens.new_run import NewRunScreen, default_size
-from tui.services import NewRunSpec, Services
+from chargen_tui.screens.new_run import NewRunScreen, default_size
+from chargen_tui.services import NewRunSpec, Services
 from tui_fakes import FakeServices
 
 

@@ -7,8 +7,8 @@ import hashlib
 from conftest import wait_for
 from test_tui_app import notes, ready, submit
 from chargen_core.train import choose
-from tui.screens.new_run import NewRunScreen, parse_form
-from tui.screens.runs import ConfirmSwitch, RunsScreen
+from chargen_tui.screens.new_run import NewRunScreen, parse_form
+from chargen_tui.screens.runs import ConfirmSwitch, RunsScreen
 from tui_fakes import FakeServices
 
 
@@ -41,7 +41,7 @@ async def test_runs_screen_swaps_header_panes_and_generator(make_app, tmp_path):
 
 
 async def test_palette_lists_the_runs_and_new_run_commands(make_app):
-    from tui.commands import ChargenCommands
+    from chargen_tui.commands import ChargenCommands
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

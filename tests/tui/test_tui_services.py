@@ -13,7 +13,7 @@ from chargen_core.runs import bundled_runs
 from chargen_core.model import build_model
 from chargen_core.runs import RunDir
 from chargen_core.data import Vocab
-from tui.services import NewRunSpec, Services
+from chargen_tui.services import NewRunSpec, Services
 
 
 def test_new_trainer_follows_the_spec(tmp_path, tiny_corpus_file):
@@ -54,7 +54,7 @@ def test_copy_run_leaves_the_bundled_files_untouched(tmp_path):
 
 
 def test_the_app_writes_runs_and_exports_under_the_home(chargen_home, tmp_path, monkeypatch):
-    from tui.app import ChargenApp
+    from chargen_tui.app import ChargenApp
 
     monkeypatch.chdir(tmp_path)
     app = ChargenApp(object(), config_dir=tmp_path / "config")
@@ -63,7 +63,7 @@ def test_the_app_writes_runs_and_exports_under_the_home(chargen_home, tmp_path, 
 
 
 def test_the_app_refuses_a_runs_home_that_is_a_file(chargen_home, capsys):
-    from tui.__main__ import main
+    from chargen_tui.__main__ import main
 
     (chargen_home / "runs").write_text("not a folder")
     assert main([]) == 2

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import tui.generation
-from tui.app import ChargenApp
+import chargen_tui.generation
+from chargen_tui.app import ChargenApp
 from tui_fakes import FakeServices
 
 
@@ -15,7 +15,7 @@ from tui_fakes import FakeServices
 def steady_clock(monkeypatch):
     ticks = itertools.count()
     fake = SimpleNamespace(perf_counter=lambda: next(ticks) * 0.5, sleep=lambda s: None)
-    monkeypatch.setattr(tui.generation, "time", fake)
+    monkeypatch.setattr(chargen_tui.generation, "time", fake)
 
 
 def app_with_output(tmp_path) -> ChargenApp:
@@ -38,7 +38,7 @@ def test_main_screen(snap_compare, tmp_path, steady_clock, size):
 
 
 async def open_candidates(pilot) -> None:
-    from tui.screens.dialogs import CandidatesScreen
+    from chargen_tui.screens.dialogs import CandidatesScreen
 
     await stream_a_prompt(pilot)
     await pilot.press("f7")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from chargen_core.config import ModelConfig, TrainConfig
 from conftest import wait_for
-from tui.services import Services
+from chargen_tui.services import Services
 from tui_fakes import FakeGenerator
 
 

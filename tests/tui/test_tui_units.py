@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import threading
 
-from tui.keymap import KEYS, QUIT, load_keymap
-from tui.live import LiveGenerator
+from chargen_tui.keymap import KEYS, QUIT, load_keymap
+from chargen_tui.live_generator import LiveGenerator
 from chargen_core.generate import SamplerSettings as S
-from tui.session import LENGTHS, STRATEGIES, GenSettings, Transcript
-from tui.stream import Pacer, StreamBuffer
-from tui.training import EventPump
-from tui.widgets.loss_curve import plot, render_curve, resample
+from chargen_tui.gen_settings import LENGTHS, STRATEGIES, GenSettings
+from chargen_tui.stream_pacer import Pacer, StreamBuffer
+from chargen_tui.transcript import Transcript
+from chargen_tui.training import EventPump
+from chargen_tui.widgets.loss_curve import plot, render_curve, resample
 from tui_fakes import FakeGenerator
 
 
@@ -148,14 +149,14 @@ def test_core_subcommands_never_import_textual():
     import subprocess
     import sys
 
-    code = ("import sys; from tui.__main__ import main; rc = main(['--version']); "
+    code = ("import sys; from chargen_tui.__main__ import main; rc = main(['--version']); "
             "print('TEXTUAL', 'textual' in sys.modules, rc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "TEXTUAL False 0" in out.stdout, out.stderr[-500:]
 
 
 def test_app_arguments():
-    from tui.__main__ import parse_app_args
+    from chargen_tui.__main__ import parse_app_args
 
     args = parse_app_args(["--run", "r", "--corpus", "nietzsche"])
     assert str(args.run) == "r" and args.corpus == "nietzsche"
@@ -169,8 +170,8 @@ def test_trainer_events_are_routed_by_type_not_by_name():
 
     from chargen_core.train import BatchEnded, EpochEnded
 
-    from tui import messages
-    from tui.training import EventPump
+    from chargen_tui import messages
+    from chargen_tui.training import EventPump
 
     posted = []
     pump = EventPump(posted.append)
@@ -192,7 +193,7 @@ def test_a_setting_change_samples_one_char_at_once_even_while_the_stream_rests_f
     import time
     from types import SimpleNamespace
 
-    from tui.generation import GenerationControl
+    from chargen_tui.generation import GenerationControl
 
     buffer = StreamBuffer()
     gen = GenerationControl(host=None, live=LiveGenerator(), buffer=buffer)
@@ -221,7 +222,7 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     import gc
 
     from chargen_core.train import BatchEnded, TrainingStarted
-    from tui import heap
+    from chargen_tui import gc_tuning
 
     class Cycle:
         def __init__(self):
@@ -231,7 +232,7 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     garbage = Cycle()
     alive = Cycle()
     del garbage
-    heap.settle()  # the cyclic garbage is collected first, what is alive is frozen
+    gc_tuning.settle()  # the cyclic garbage is collected first, what is alive is frozen
     assert gc.get_freeze_count() > 0 and not any(type(o) is Cycle and o is not alive for o in gc.get_objects())
     gc.unfreeze()
     pump = EventPump(lambda message: None)
@@ -249,3 +250,13 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     pump(started)
     pump(batch)
     assert gc.get_freeze_count() > 0  # a new training traces again
+
+
+def test_config_folder_is_the_platform_s_unless_chargen_config_dir_says(tmp_path, monkeypatch):
+    from chargen_tui.keymap import config_dir
+
+    monkeypatch.delenv("CHARGEN_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert config_dir() == tmp_path / "xdg" / "chargen"  # platformdirs' rule on Linux
+    monkeypatch.setenv("CHARGEN_CONFIG_DIR", str(tmp_path / "mine"))
+    assert config_dir() == tmp_path / "mine"

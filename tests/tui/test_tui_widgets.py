@@ -6,10 +6,10 @@ from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
 from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar, Static
 
-from tui.widgets.corpus_pane import CorpusPane
-from tui.widgets.loss_curve import LossCurve
-from tui.widgets.output_view import OutputView
-from tui.widgets.training_pane import TrainingPane
+from chargen_tui.widgets.corpus_pane import CorpusPane
+from chargen_tui.widgets.loss_curve import LossCurve
+from chargen_tui.widgets.output_view import OutputView
+from chargen_tui.widgets.training_pane import TrainingPane
 from tui_fakes import FakeCorpus
 
 
@@ -140,7 +140,7 @@ async def test_training_pane_redraws_when_its_reactives_change():
 
 
 async def test_output_view_multiline_prompt_markers_and_dropped_notes():
-    from tui.widgets.output_view import MARK
+    from chargen_tui.widgets.output_view import MARK
 
     view = OutputView()
     async with Host(view).run_test(size=(40, 10)) as pilot:
@@ -186,7 +186,7 @@ async def test_an_append_that_does_not_scroll_repaints_only_the_rows_it_changed(
 
 def test_the_finish_notification_names_the_best_validation_when_a_stop_skipped_the_last():
     from chargen_core.train import TrainingFinished
-    from tui.training import finished_text
+    from chargen_tui.training import finished_text
 
     def done(reason, val, best):
         return finished_text(TrainingFinished("r", reason, 55, 4565, val, None, best, 10.0, 1000.0))

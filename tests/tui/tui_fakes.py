@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from chargen_core.train import (BatchEnded, CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFinished,
                                  TrainingStarted)
-from tui.services import RunInfo
+from chargen_tui.services import RunInfo
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
 

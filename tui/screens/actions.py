@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chargen_core.errors import one_line
 
-from ..session import SPEEDS
+from ..gen_settings import SPEEDS
 
 
 class Actions:

@@ -12,15 +12,9 @@ from textual.widgets.option_list import Option
 
 from ..keymap import ALL_KEYS, effective_keys
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: auto; max-width: 90%; height: auto; max-height: 90%; border: round $accent;
-                    padding: 0 1; background: $surface; }}
-"""
-
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen") + "HelpScreen VerticalScroll { height: auto; }"
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
 
     def __init__(self, keymap: dict[str, str]) -> None:
@@ -63,11 +57,7 @@ class YesNoDialog(ModalScreen[bool]):
 
 
 class ConfirmQuit(YesNoDialog):
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmQuit") + """
-    ConfirmQuit > Vertical { width: 48; }
-    ConfirmQuit Horizontal { height: auto; }
-    ConfirmQuit Button { margin: 1 1 0 0; }
-    """
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("y,enter", "answer(True)", "Quit", id="quit.yes"),
                 Binding("n,escape", "answer(False)", "Stay", id="quit.no")]
     question = "Training is running. Stop it (a checkpoint is saved) and quit?"
@@ -80,12 +70,7 @@ class CandidatesScreen(ModalScreen[str | None]):
     The box has a fixed width: an auto-width container around 1fr-wide children collapses to nothing in a
     real terminal (the empty box F7 used to open)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="CandidatesScreen") + """
-    CandidatesScreen > Vertical { width: 50; }
-    CandidatesScreen Static { width: 100%; }
-    CandidatesScreen OptionList, CandidatesScreen OptionList:focus { width: 100%; height: auto; max-height: 12;
-                                                                     border: none; padding: 0; }
-    """
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f7,q", "close", "Close", id="candidates.close")]
 
     def __init__(self, context: str, candidates: tuple) -> None:

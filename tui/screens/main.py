@@ -15,10 +15,11 @@ from textual.widgets import Footer, Header
 from .. import messages as msg
 from ..generation import GenerationControl
 from ..keymap import KEYS
-from ..live import LiveGenerator
+from ..live_generator import LiveGenerator
 from ..preferences import load_preferences, save_preferences
-from ..session import LENGTHS, SPEEDS, STOPS, GenSettings, Transcript
-from ..stream import Pacer, StreamBuffer
+from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
+from ..stream_pacer import Pacer, StreamBuffer
+from ..transcript import Transcript
 from ..training import TrainingControl, finished_text
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView

@@ -18,7 +18,6 @@ from chargen_core.train import MIN_AUTO_BUDGET, resolve_size
 from ..generation import one_line
 from ..services import SIZES, NewRunSpec
 from ..widgets.corpus_pane import CorpusPane
-from .dialogs import DIALOG_CSS
 
 SIZE_LABELS = {"auto": "auto: sized for the time budget", "small": "small: 1×LSTM 128",
                "default": "default: 1×LSTM 256", "large": "large: 2×LSTM 512"}
@@ -65,18 +64,7 @@ def parse_form(values: dict, auto_min: float | None) -> tuple[dict, list[tuple[s
 
 
 class NewRunScreen(ModalScreen[Any]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="NewRunScreen") + """
-    NewRunScreen > VerticalScroll { width: 96%; max-width: 100; height: auto; max-height: 90%; border: round $accent;
-                                    padding: 0 1; background: $surface; }
-    NewRunScreen Horizontal { height: auto; }
-    NewRunScreen Select { height: 1; }
-    NewRunScreen Label { width: 15; color: $text-muted; }
-    NewRunScreen Input, NewRunScreen Select { width: 1fr; }
-    NewRunScreen Input.-bad { background: $error 40%; }
-    NewRunScreen #corpus-preview { height: auto; max-height: 7; border: round $primary-darken-2; padding: 0 1; }
-    NewRunScreen #problems { color: $error; height: auto; }
-    NewRunScreen Button { margin: 0 1 0 1; }
-    """
+    CSS_PATH = "new_run.tcss"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new_run.cancel")]
 
     def __init__(self, corpus_source: str = "builtin", runs: list | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import heap, messages as msg
+from .. import gc_tuning, messages as msg
 from ..generation import one_line
 from ..widgets.corpus_pane import CorpusPane
 
@@ -31,7 +31,7 @@ class Opening:
                 if serial != self.open_serial:  # the user opened another run meanwhile: that one wins
                     return
                 self.live.replace(generator)
-                heap.settle()  # the model's objects live as long as it is open: out of the collector's way
+                gc_tuning.settle()  # the model's objects live as long as it is open: out of the collector's way
                 self.post_message(msg.RunOpened(info, generator))
         except Exception as exc:
             self.post_message(msg.Failed(f"opening run {path}", one_line(exc)))

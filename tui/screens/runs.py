@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from .dialogs import DIALOG_CSS, YesNoDialog
+from .dialogs import YesNoDialog
 
 NEW = "new"  # what the screen returns when the user asks for a new run instead
 
@@ -24,11 +24,7 @@ def _when(seconds: float) -> str:
 class RunsScreen(ModalScreen[Any]):
     """Returns the chosen run's Path, NEW, or None (closed)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="RunsScreen") + """
-    RunsScreen > Vertical { width: 98%; max-width: 98%; height: 90%; }
-    RunsScreen DataTable { height: 1fr; }
-    RunsScreen #runs-help { color: $text-muted; }
-    """
+    CSS_PATH = "runs.tcss"
     BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="runs.close"),
                 Binding("n", "new", "New run", id="runs.new_run")]
 
@@ -77,11 +73,7 @@ class RunsScreen(ModalScreen[Any]):
 class ConfirmSwitch(YesNoDialog):
     """Training is running: stop it (with a checkpoint) before switching to another run?"""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmSwitch") + """
-    ConfirmSwitch > Vertical { width: 56; }
-    ConfirmSwitch Horizontal { height: auto; }
-    ConfirmSwitch Button { margin: 1 1 0 0; }
-    """
+    CSS_PATH = "runs.tcss"
     BINDINGS = [Binding("y,enter", "answer(True)", "Switch", id="switch.yes"),
                 Binding("n,escape", "answer(False)", "Stay", id="switch.no")]
     yes_label, yes_variant, no_label = "Stop and switch (y)", "warning", "Keep training (n)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session import GenSettings
+from ..gen_settings import GenSettings
 
 
 class StatusLine(Widget):

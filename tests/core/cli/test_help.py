@@ -4,8 +4,8 @@ import re
 import pytest
 
 from chargen_core.cli import SUBCOMMANDS, main
-from tui.__main__ import main as app_main
-from tui.keymap import KEYS
+from chargen_tui.__main__ import main as app_main
+from chargen_tui.keymap import KEYS
 
 
 def test_app_help_covers_flags_keys_commands_and_examples(capsys):

@@ -9,7 +9,7 @@ import pytest
 
 from chargen_core.cli import main
 from chargen_core.data import load_corpus
-from chargen_core.data.download import cache_name
+from chargen_core.data.download import cache_name, default_cache_dir
 from chargen_core.errors import CorpusError
 
 TEXT_A = "the quick brown fox jumps over the lazy dog.\n" * 40
@@ -71,3 +71,11 @@ def test_an_html_page_is_refused_unless_allowed(server, capsys):
     corpus = load_corpus(f"{server}/page.txt", allow_html=True)
     assert corpus.text.startswith("<!DOCTYPE html>") and corpus.allow_html
     assert main(["info", "--corpus", f"{server}/page.txt", "--allow-html", "--json"]) == 0
+
+
+def test_cache_folder_is_the_platform_s_unless_chargen_cache_says(tmp_path, monkeypatch):
+    monkeypatch.delenv("CHARGEN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "chargen"  # platformdirs' rule on Linux
+    monkeypatch.setenv("CHARGEN_CACHE", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"

@@ -122,7 +122,7 @@ def test_a_run_name_that_matches_nothing(capsys, argv):
 
 
 def test_app_refuses_a_bad_run_name_before_starting(capsys):
-    from tui.__main__ import main as app_main
+    from chargen_tui.__main__ import main as app_main
 
     assert app_main(["--run", "no-such-run"]) == 2
     err = capsys.readouterr().err
