@@ -112,7 +112,12 @@ class Wire:
         self.pens: list[list[Pen | None]] = []
         self.width = 0
         self._system: ColorSystem | None = None
+        # Caches: a Style's pen (one object per look, so pens compare with `is`), the codes from one pen to another,
+        # and what a pen looks like on a space. Cleared together when they grow past a few thousand entries.
         self._pens: dict[Style, Pen] = {}
+        self._looks: dict[Pen, Pen] = {PLAIN: PLAIN}
+        self._changes: dict[tuple[int, int], str] = {}
+        self._spaces: dict[int, Pen] = {}
         self._out: list[str] = []
         self._pen: Pen = PLAIN
         self._cursor: tuple[int, int] | None = None
@@ -132,9 +137,13 @@ class Wire:
     # --- rendering ----------------------------------------------------------------------------------------------
     def render(self, update: CompositorUpdate, console: Console) -> str:
         system = console._color_system or ColorSystem.TRUECOLOR  # as Textual's Strip.render picks it
-        width, height = console.size
+        if isinstance(update, LayoutUpdate):
+            width, height = update.region.right, update.region.bottom
+        else:  # a line of chops per screen row, each row's last chop ending at the screen's width
+            width, height = max((ends[-1] for ends in update.chop_ends if ends), default=0), len(update.chops)
         if system != self._system:
-            self._system, self._pens = system, {}
+            self._system = system
+            self._clear_caches()
             self.forget()
         if width != self.width or len(self.chars) != height or isinstance(update, LayoutUpdate):
             self.width = width  # a new size, or a whole screen: the terminal may hold anything
@@ -152,7 +161,8 @@ class Wire:
                 for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items()):
                     if strip is not None and x < x2 and end > x1:
                         self._chop(y, x, end, strip)
-        self._write(change_pen(self._pen, PLAIN))
+        if self._pen is not PLAIN:
+            self._out.append(change_pen(self._pen, PLAIN))
         text = "".join(self._out)
         self._out = []
         if self.budget is not None and text:
@@ -174,7 +184,7 @@ class Wire:
             return x + len(chars)
         runs: list[list[int]] = []
         for i in range(n):
-            if chars[i] != old_chars[x + i] or pens[i] != old_pens[x + i]:
+            if chars[i] != old_chars[x + i] or pens[i] is not old_pens[x + i]:
                 if runs and i - runs[-1][1] <= MERGE_GAP:
                     runs[-1][1] = i + 1
                 else:
@@ -189,23 +199,46 @@ class Wire:
         return x + len(chars)
 
     def _put(self, y: int, x: int, chars: list[str], pens: list[Pen]) -> None:
+        out = self._out
         if self._cursor != (x, y):
-            self._write(move_to(x, y))
+            out.append(move_to(x, y))
+        current, run = self._pen, []
         for char, pen in zip(chars, pens):
-            if char == CONTINUATION:
-                continue
-            if char == " " and pen != self._pen and space_look(pen) == space_look(self._pen):
-                pen = self._pen  # a space looks the same in either colour: the run of colour goes on
-            if pen != self._pen:
-                self._write(change_pen(self._pen, pen))
-                self._pen = pen
-            self._write(char)
+            if pen is not current:
+                if char == " " and self._space_look(pen) is self._space_look(current):
+                    pen = current  # a space looks the same in either colour: the run of colour goes on
+                else:
+                    if run:
+                        out.append("".join(run))
+                        run = []
+                    out.append(self._change(current, pen))
+                    current = pen
+            run.append(char)  # the right half of a wide character adds nothing: the terminal fills it
+        if run:
+            out.append("".join(run))
+        self._pen = current
         x += len(chars)
         self._cursor = (x, y) if x < self.width else None  # past the last column the terminal waits to wrap
 
-    def _write(self, text: str) -> None:
-        if text:
-            self._out.append(text)
+    def _change(self, old: Pen, new: Pen) -> str:
+        key = (id(old), id(new))
+        codes = self._changes.get(key)
+        if codes is None:
+            codes = self._changes[key] = change_pen(old, new)
+        return codes
+
+    def _space_look(self, pen: Pen) -> Pen:
+        look = self._spaces.get(id(pen))
+        if look is None:
+            look = self._spaces[id(pen)] = self._intern(space_look(pen))
+        return look
+
+    def _intern(self, pen: Pen) -> Pen:
+        return self._looks.setdefault(pen, pen)
+
+    def _clear_caches(self) -> None:
+        # Pens made before stay in the screen's copy; new ones are other objects, so those cells are sent again.
+        self._pens, self._looks, self._changes, self._spaces = {}, {PLAIN: PLAIN}, {}, {}
 
     def _cells(self, strip) -> tuple[list[str], list[Pen]]:
         chars: list[str] = []
@@ -215,9 +248,9 @@ class Wire:
                 continue
             pen = self._pens.get(style) if style is not None else PLAIN
             if pen is None:
-                if len(self._pens) > 4096:
-                    self._pens.clear()
-                pen = self._pens[style] = pen_of(style, self._system)
+                if len(self._pens) > 4096 or len(self._changes) > 16384:
+                    self._clear_caches()
+                pen = self._pens[style] = self._intern(pen_of(style, self._system))
             if text.isascii():
                 chars.extend(text)
                 pens.extend([pen] * len(text))
