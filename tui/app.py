@@ -57,6 +57,8 @@ class ChargenApp(App):
         # interval lets the UI thread in within ~1 ms instead of 5, which is what keeps keys snappy.
         sys.setswitchinterval(0.001)
         self.set_keymap(self.keymap)
+        # Back from a suspend (ctrl+z) the terminal may show anything: the Wire sends every cell again.
+        self.app_resume_signal.subscribe(self, lambda _app: self.wire.forget())
         self.main_screen = MainScreen()
         self.push_screen(self.main_screen)
         for problem in self.keymap_problems:

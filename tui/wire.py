@@ -6,6 +6,9 @@ of what the terminal shows and turns each partial update into the cells that dif
 cells only, and an escape code changes only the attributes that differ from the cell written before. An update of
 the whole screen (another screen, a resize) is sent whole. `ByteBudget` counts what is written; the output view
 paces its frames by it.
+
+It reads Textual's compositor updates (textual._compositor, not public API: pyproject pins textual below 9);
+tests/tui/test_tui_wire.py replays its output against Textual's own on a model terminal.
 """
 from __future__ import annotations
 
