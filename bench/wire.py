@@ -64,8 +64,10 @@ CASES = (
 class Tmux:
     """A private tmux server (its own socket, no user config): sessions, keys, screens; killed at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
         self.base = ["tmux", "-L", f"chargen-wire-{os.getpid()}", "-f", "/dev/null"]
+        self.folder = folder  # every session starts here: `python -m tui` would import a checkout it was started in
+        self("new-session", "-d", "-s", "keep", "-c", str(folder), "sleep 86400")  # the server outlives each case
 
     def __call__(self, *args: str) -> str:
         env = {k: v for k, v in os.environ.items() if k != "TMUX"}
@@ -89,7 +91,7 @@ class Pane:
         capture.touch()
         go = capture.with_suffix(".go")  # the command waits for it: nothing is written before the capture is on
         script = f"while [ ! -e {shlex.quote(str(go))} ]; do sleep 0.02; done; {command}; exec sleep 3600"
-        tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), script)
+        tmux("new-session", "-d", "-s", self.name, "-c", str(tmux.folder), "-x", str(width), "-y", str(height), script)
         tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(capture))}")
         self.pid = int(tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
         go.touch()
@@ -186,9 +188,9 @@ class Window:
 class Bench:
     def __init__(self, args) -> None:
         self.args = args
-        self.tmux = Tmux()
         self.tmp = Path(args.keep or tempfile.mkdtemp(prefix="chargen-wire-"))
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.tmux = Tmux(self.tmp)
         self.code = os.environ.get("PYTHONPATH") or str(ROOT)
 
     def app_command(self, home: Path, extra: list[str]) -> str:
@@ -251,6 +253,7 @@ class Bench:
         pane.wait_for(lambda s: s != plain, "the help screen", timeout=10, every=0.05)
         pane.wait_quiet(0.3)
         pane.keys("Escape")
+        pane.wait_for(lambda s: s == plain, "the help screen to close", timeout=30, every=0.05)
         pane.wait_quiet(0.5)
         after = pane.screen(colours=True)
         if looks(after) == looks(before):
@@ -264,7 +267,7 @@ class Bench:
         """The generated text (for `cat`) and how many characters were generated, from the app's export (ctrl+s)."""
         folder = self.tmp / case.key / "chargen" / "exports"
         pane.keys("C-s")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not list(folder.glob("*.json")):
             if time.monotonic() > deadline:
                 raise SystemExit("the session export (ctrl+s) did not appear")
