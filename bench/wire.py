@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 END = re.compile(r"— \d[\d,]* chars|— stopped")  # the note the app adds when a generation ends (or Esc stops it)
-STEP = re.compile(r"epoch (\d+)(?:/\d+)?\s+step (\d+)/(\d+)")
+STEP = re.compile(r"epoch (\d+)(?:/\d+)?\s+step\s+(\d+)/(\d+)")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Case:
     length: int | None = 400  # None: until Esc
     speed: int = 200  # chars/s; 0: as fast as the model writes
     colour: bool = True
-    kind: str = "generate"  # "generate" | "train" | "idle"
+    kind: str = "generate"  # "generate" | "train" | "fast" | "idle"
     stop_after: float | None = None  # seconds after Enter when Esc stops the generation
 
 
@@ -57,6 +57,7 @@ CASES = (
     Case("max", "as fast as the model writes, 3,200 chars", length=3200, speed=0),
     Case("max10", "as fast as the model writes, for 10 s (then Esc)", length=None, speed=0, stop_after=10.0),
     Case("train", "training pane alone, no generation", kind="train"),
+    Case("fast", "training pane at 50 steps/s (a GPU's rate; fed in-process, see below)", 38, 18, kind="fast"),
     Case("idle", "idle", kind="idle"),
 )
 
@@ -285,7 +286,9 @@ class Bench:
         try:
             window = Window(pane)
             window.start()
-            start = time.monotonic()
+            deadline = time.monotonic() + 30
+            while pane.size < len(text.encode()) and time.monotonic() < deadline:  # cat may take a moment to start
+                time.sleep(0.05)
             pane.wait_quiet(0.5)
             window.sample()
             return window.result(f"`cat` of the same {len(text):,} characters", len(text), 0.0)
@@ -373,6 +376,69 @@ def looks(screen: str) -> list[list[tuple[str, tuple]]]:
     return rows
 
 
+def fast_training(case: Case, code: str, rate: float = 50.0, seconds: float = 10.0) -> Result:
+    """The training pane alone (38×18, as beside the output at 100×30) fed batches at `rate` steps/s, an epoch
+    every 100 steps, in a headless app: this CPU trains a few steps a second, a GPU tens. Its updates are rendered
+    as the app would write them to a 256-colour terminal: through the Wire where the code has one, else Textual's
+    own output."""
+    import asyncio
+
+    sys.path.insert(0, code)
+    try:
+        from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
+    except ImportError:  # chargen_core before it was split by stage
+        from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
+    from rich.console import Console
+    from textual.app import App
+
+    from tui.widgets.training_pane import TrainingPane
+    try:
+        from tui.wire import Wire
+    except ImportError:  # the code before the Wire
+        Wire = None
+
+    console = Console(width=case.width, height=case.height, color_system="256", force_terminal=True)
+    wire, written = Wire() if Wire else None, []
+
+    class Host(App):
+        CSS = "TrainingPane { border: round $primary-darken-2; padding: 0 1; }"
+
+        def compose(self):
+            yield TrainingPane()
+
+        def _display(self, screen, renderable) -> None:
+            if renderable is not None:
+                update = wire.wrap(renderable) if wire else renderable
+                written.append((time.monotonic(), update.render_segments(console).encode()))
+
+    async def feed() -> float:
+        host = Host()
+        async with host.run_test(size=(case.width, case.height)) as pilot:
+            pane = host.query_one(TrainingPane)
+            pane.started(TrainingStarted("r", 20, 0, 100, 1, "GPU", "Default", 1, "float32"))
+            await pilot.pause(1.0)
+            written.clear()
+            start, step = time.monotonic(), 0
+            while time.monotonic() - start < seconds:
+                step += 1
+                epoch, within = divmod(step - 1, 100)
+                pane.batch(BatchEnded(epoch, within + 1, step, 100, 2.0 / (1 + step / 500), 50_000.0 + step, 1.0))
+                if within == 99:
+                    pane.epoch(EpochEnded(epoch, 1.8, 1.9, 2.7, 0.4, 0.4, 2.0, step))
+                    pane.preview(epoch, f"epoch {epoch} wrote this preview of what the model says now, " * 2)
+                await asyncio.sleep(max(0.0, start + step / rate - time.monotonic()))
+            return time.monotonic() - start
+
+    elapsed = asyncio.run(feed())
+    result = Result(case.label, 0, sum(len(b) for _, b in written), elapsed)
+    result.peak = max((sum(len(b) for t, b in written if t0 <= t < t0 + 1) for t0, _ in written), default=0)
+    result.compressed = compressed_size([b for _, b in written])
+    if os.environ.get("WIRE_DUMP"):
+        Path(os.environ["WIRE_DUMP"]).write_bytes(b"\n=====\n".join(b for _, b in written))
+    result.note = f"{len(written)} frames; {'the Wire' if wire else 'Textual'}'s output"
+    return result
+
+
 def steps(screen: str) -> int:
     """The global step the training pane shows ("epoch 3/20  step 7/9" is step 2 × 9 + 7)."""
     found = STEP.search(screen)
@@ -442,6 +508,8 @@ def main() -> int:
                     results.append(bench.cat(text, case))
             elif case.kind == "train":
                 results.append(bench.train(case))
+            elif case.kind == "fast":
+                results.append(fast_training(case, bench.code))
             else:
                 results.append(bench.idle(case))
             for row in table(results).splitlines()[2 + printed:]:

@@ -92,12 +92,12 @@ async def test_training_pane_progress_follows_the_time_budget_when_it_ends_the_r
         pane.batch(BatchEnded(0, 3, 3, 10, 2.0, 1234.0, 25.0))
         await pilot.pause()
         assert pane.query_one(ProgressBar).progress == pytest.approx(2500)
-        assert "epoch 1  step 3/10" in str(pane.query_one("#state", Static).render())  # the cap is out of reach
+        assert "epoch 1  step  3/10" in str(pane.query_one("#state", Static).render())  # the cap is out of reach
         pane.started(TrainingStarted("r", 2, 0, 10, 100, "CPU", "Default", 1, "float32", time_budget=1e6))
         pane.batch(BatchEnded(0, 5, 5, 10, 2.0, 1234.0, 25.0))  # the epochs end it first: steps set the bar
         await pilot.pause()
         assert pane.query_one(ProgressBar).progress == 5
-        assert "epoch 1/2  step 5/10" in str(pane.query_one("#state", Static).render())
+        assert "epoch 1/2  step  5/10" in str(pane.query_one("#state", Static).render())
 
 
 async def test_training_pane_says_when_a_weights_only_model_continues_with_a_fresh_optimizer():
@@ -280,7 +280,7 @@ async def test_the_training_pane_redraws_a_few_times_a_second_however_fast_batch
         await pilot.pause(TrainingPane.REDRAW_INTERVAL + 0.1)  # the last batch still shows, a moment later
         assert pane._throttle.runs - redraws <= seconds / TrainingPane.REDRAW_INTERVAL + 2
         assert curve.redraws - curve_redraws <= seconds / LossCurve.REDRAW_INTERVAL + 2
-        assert "step 300/1000" in str(pane.query_one("#state", Static).render())
+        assert "step  300/1000" in str(pane.query_one("#state", Static).render())
         assert pane.query_one(ProgressBar).progress == 300 and curve.train[-1] == (300, 1.5)
         pane.set_state("paused")  # what the user did shows at once, not at the next interval
         await pilot.pause()

@@ -129,8 +129,11 @@ class TrainingPane(Vertical):
             by_time = self.total_steps * min(1.0, event.elapsed / self.time_budget)
             budget_ends_first = by_time > done
             done = max(done, by_time)
+        # The step right-aligned to the width of the total: the line keeps its length through an epoch, so where a
+        # narrow pane wraps it stays put and the pane below does not jump (and get sent again) at steps 10 and 100.
+        total = str(event.steps_per_epoch)
         self.position = (f"{self._epoch_text(event.epoch, budget_ends_first)}  "
-                         f"step {event.step}/{event.steps_per_epoch}")
+                         f"step {event.step:>{len(total)}}/{total}")
         self._progress = done
         self._changed()
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
