@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 END = re.compile(r"— \d[\d,]* chars|— stopped")  # the note the app adds when a generation ends (or Esc stops it)
 STEP = re.compile(r"epoch (\d+)(?:/\d+)?\s+step\s+(\d+)/(\d+)")
 
@@ -95,7 +96,11 @@ class Pane:
         tmux("new-session", "-d", "-s", self.name, "-c", str(tmux.folder), "-x", str(width), "-y", str(height), script)
         tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(capture))}")
         self.pid = int(tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
-        go.touch()
+        self._go = go
+
+    def go(self) -> None:
+        """Let the command start (the capture is on by now)."""
+        self._go.touch()
 
     @property
     def size(self) -> int:
@@ -210,6 +215,7 @@ class Bench:
         settings = {"speed": case.speed, "colour": case.colour, "length": case.length, "stop": []}
         (home / "config" / "chargen" / "settings.json").write_text(json.dumps(settings))
         pane = Pane(self.tmux, self.app_command(home, list(extra)), case.width, case.height, home / "wire.bin")
+        pane.go()
         pane.wait_for(lambda s: " · idle" in s.splitlines()[0] and "vocab" in s, "the model and corpus to load")
         pane.wait_quiet(1.0)
         return pane
@@ -286,6 +292,7 @@ class Bench:
         try:
             window = Window(pane)
             window.start()
+            pane.go()
             deadline = time.monotonic() + 30
             while pane.size < len(text.encode()) and time.monotonic() < deadline:  # cat may take a moment to start
                 time.sleep(0.05)
@@ -384,10 +391,10 @@ def fast_training(case: Case, code: str, rate: float = 50.0, seconds: float = 10
     import asyncio
 
     sys.path.insert(0, code)
-    try:
-        from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
-    except ImportError:  # chargen_core before it was split by stage
+    try:  # chargen_core before it was split by stage, then after (its events live in chargen_core.train)
         from chargen_core.events import BatchEnded, EpochEnded, TrainingStarted
+    except ImportError:
+        from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
     from rich.console import Console
     from textual.app import App
 
