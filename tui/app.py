@@ -11,6 +11,11 @@ from textual.binding import Binding
 
 from .commands import ChargenCommands
 from .keymap import QUIT, config_dir as default_config_dir, load_keymap
+from .wire import ByteBudget, Wire
+
+# What the app may write to its terminal, all panes together: a stream as fast as the model writes lowers its frame
+# rate to stay within it (bench/wire.py: a 200 chars/s stream needs a tenth of it).
+BYTES_PER_SECOND = 30_000
 
 
 class ChargenApp(App):
@@ -42,6 +47,8 @@ class ChargenApp(App):
         self.keymap = keymap
         self.main_screen: Any = None
         self.last_escape = 0.0
+        self.byte_budget = ByteBudget(BYTES_PER_SECOND, burst=BYTES_PER_SECOND / 8)
+        self.wire = Wire(self.byte_budget)
 
     def on_mount(self) -> None:
         from .screens.main import MainScreen
@@ -50,10 +57,18 @@ class ChargenApp(App):
         # interval lets the UI thread in within ~1 ms instead of 5, which is what keeps keys snappy.
         sys.setswitchinterval(0.001)
         self.set_keymap(self.keymap)
+        # Back from a suspend (ctrl+z) the terminal may show anything: the Wire sends every cell again.
+        self.app_resume_signal.subscribe(self, lambda _app: self.wire.forget())
         self.main_screen = MainScreen()
         self.push_screen(self.main_screen)
         for problem in self.keymap_problems:
             self.notify(problem, severity="error", timeout=10)
+
+    def _display(self, screen, renderable) -> None:
+        # Every frame goes through the Wire: only the cells that changed reach the terminal (tui/wire.py).
+        if not getattr(self._driver, "is_inline", False):
+            renderable = self.wire.wrap(renderable)
+        super()._display(screen, renderable)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and event.key == "escape":

@@ -235,7 +235,7 @@ class MainScreen(Opening, Actions, RunActions, Screen):
             self.view.append(text, probs, drawn)
             if self.exchange is not None:
                 self.transcript.add(self.exchange, text, marks)
-        elif self.done is not None and not self.gen.busy:
+        elif self.done is not None and not self.gen.busy and not self.view.waiting:
             done, self.done = self.done, None
             rate = done.chars / done.seconds if done.seconds > 0 else 0.0
             self.view.note(f"— {done.chars} chars, {rate:,.0f} chars/s" + (" (stopped)" if done.cancelled else ""))

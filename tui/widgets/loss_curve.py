@@ -4,6 +4,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from .throttle import Throttle
+
 # Bit of each dot in a braille cell, indexed [column][row from the top].
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 LABEL = 5  # columns for the axis labels
@@ -82,25 +84,43 @@ class LossCurve(Widget):
 
     DEFAULT_CSS = "LossCurve { height: 4; min-height: 2; }"
     MAX_POINTS = 2000  # older points are thinned out; a curve never needs more
+    REDRAW_INTERVAL = 2.0  # seconds: a point a batch moves a few dots now and then; the trend is what matters
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.train: list[tuple[float, float]] = []
         self.val: list[tuple[float, float]] = []
+        self.redraws = 0  # repaints asked for: only when a dot moved
+        self._drawn: tuple | None = None  # the plot last rendered, to tell whether new points moved a dot
+        self._throttle = Throttle(self, self.REDRAW_INTERVAL, self._redraw_if_moved)
 
     def add_train(self, step: float, loss: float) -> None:
         self.train.append((step, loss))
         if len(self.train) > self.MAX_POINTS:
             self.train = self.train[::2]
-        self.refresh()
+        self._throttle.request()
 
     def add_val(self, step: float, loss: float) -> None:
         self.val.append((step, loss))
-        self.refresh()
+        self._throttle.request()
 
     def set_history(self, train: list[tuple[float, float]], val: list[tuple[float, float]]) -> None:
         self.train, self.val = list(train)[-self.MAX_POINTS:], list(val)
-        self.refresh()
+        self._throttle.now()
+
+    def _redraw_if_moved(self) -> None:
+        if _shape(self._plot()) != self._drawn:
+            self.redraws += 1
+            self.refresh()
+
+    def _plot(self) -> Text:
+        return render_curve(self.train, self.val, self.size.width, self.size.height)
 
     def render(self) -> Text:
-        return render_curve(self.train, self.val, self.size.width, self.size.height)
+        text = self._plot()
+        self._drawn = _shape(text)
+        return text
+
+
+def _shape(text: Text) -> tuple:
+    return text.plain, tuple(text.spans)

@@ -1,102 +1,26 @@
-"""Chat-style output: prompts and their streamed continuations, word-wrapped, bounded, optionally coloured."""
+"""Chat-style output: prompts and their streamed continuations, word-wrapped, bounded, optionally coloured.
+
+Made to be cheap on a thin link: an append repaints only the cells it changed, following the end scrolls half a page
+at a time, and frames wait while the app's byte budget is spent (the text is kept and shown when it is paid off).
+"""
 from __future__ import annotations
 
 from bisect import bisect_right
 
-import numpy as np
-from rich.segment import Segment
-from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-TEXT, PROMPT, INFO = 0, 1, 2
-MARK, USER = 7, 8  # a char where the sampling settings changed; a char the user picked
-# Probability buckets (high → low). Named 256-colour styles: no truecolor needed over SSH.
-PROB_STYLES = (3, 4, 5, 6)
-PROB_EDGES = (0.6, 0.3, 0.1)
-STYLES = {
-    TEXT: Style(), PROMPT: Style(color="cyan", bold=True), INFO: Style(color="bright_black", italic=True),
-    3: Style(), 4: Style(color="green"), 5: Style(color="yellow"), 6: Style(color="red"),
-    # A style, not a glyph: the marker never gets into copied or exported text. White on a dark magenta cell
-    # (256-colour indices) reads on dark and light themes, whatever the probability colour around it.
-    MARK: Style(color="color(231)", bgcolor="color(90)", bold=True),
-    USER: Style(color="cyan", bold=True, underline=True),
-}
-MAX_PARAGRAPH = 4096  # longer runs without a newline are split so appending stays cheap
-
-
-def prob_style(prob: float) -> int:
-    for style, edge in zip(PROB_STYLES, PROB_EDGES):
-        if prob >= edge:
-            return style
-    return PROB_STYLES[-1]
-
-
-def prob_styles(probs: list[float]) -> bytes:
-    """prob_style for a whole frame of characters at once (numpy: a frame may carry thousands)."""
-    below = np.searchsorted(-np.asarray(PROB_EDGES), -np.asarray(probs, dtype=np.float64), side="left")
-    return (below + PROB_STYLES[0]).astype(np.uint8).tobytes()
-
-
-def _clean(text: str) -> str:
-    return "".join(c if c.isprintable() or c == "\n" else ("    " if c == "\t" else "·") for c in text)
-
-
-class Paragraph:
-    """One logical line: text, a style id per char, and where its rows start at the current width."""
-
-    __slots__ = ("text", "styles", "starts", "strips")
-
-    def __init__(self, text: str = "", style: int = TEXT) -> None:
-        self.text = text
-        self.styles = bytearray([style]) * len(text)
-        self.starts = [0]
-        self.strips: dict[tuple[int, int, bool], list] = {}  # finished rows' segments: scrolling redraws them
-
-    @property
-    def rows(self) -> int:
-        return len(self.starts)
-
-    def extend(self, text: str, styles: bytes) -> None:
-        self.text += text
-        self.styles += styles
-
-    def wrap(self, width: int, from_row: int = 0) -> None:
-        """Greedy word wrap from a row on; rows before it are final, so appending costs O(width)."""
-        starts = self.starts[: max(1, from_row + 1)]
-        pos, text, width = starts[-1], self.text, max(1, width)
-        while len(text) - pos > width:
-            end = pos + width
-            cut = text.rfind(" ", pos, end + 1)
-            pos = cut + 1 if cut > pos else end
-            starts.append(pos)
-        if len(starts) < len(self.starts) or from_row == 0:
-            self.strips.clear()
-        self.starts = starts
-
-    def segments(self, i: int, base: Style) -> list[Segment]:
-        """Segments of row i; cached per (start, end), which identifies a row's content since text only grows."""
-        a = self.starts[i]
-        b = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
-        key = (a, b, id(base))
-        cached = self.strips.get(key)
-        if cached is None:
-            text, styles = self.text[a:b], self.styles[a:b]
-            cached, start = [], 0
-            for j in range(1, len(text) + 1):
-                if j == len(text) or styles[j] != styles[start]:
-                    cached.append(Segment(text[start:j], base + STYLES[styles[start]]))
-                    start = j
-            if i + 1 < len(self.starts):
-                if len(self.strips) > 512:
-                    self.strips.clear()
-                self.strips[key] = cached  # the open last row changes every frame: not worth keeping
-        return cached
+# The view's names for its styles and paragraphs live in paragraph.py; imported here so callers keep one module.
+from .paragraph import (INFO, MARK, MAX_PARAGRAPH, PROB_EDGES, PROB_STYLES, PROMPT, STYLES, TEXT,  # noqa: F401
+                        USER, Paragraph, clean_text, prob_style, prob_styles)
 
 
 class OutputView(ScrollView, can_focus=True):
-    """Appends characters to the last paragraph; keeps at most `max_chars`; follows the end unless scrolled up."""
+    """Appends characters to the last paragraph; keeps at most `max_chars`; follows the end unless scrolled up.
+
+    `budget` (the app's ByteBudget, when it has one) paces appends: while it is overspent they wait in `_pending`,
+    and one frame shows them all once it is paid off (and always before anything else is added)."""
 
     DEFAULT_CSS = "OutputView { overflow-x: hidden; }"
 
@@ -104,7 +28,12 @@ class OutputView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.max_chars = max_chars
         self.colour = True
-        self.frames = 0  # appends drawn; the stream flushes once per frame
+        self.frames = 0  # appends drawn: at most one per stream frame, fewer while the byte budget is spent
+        self.budget = None  # ByteBudget | None; the app's, from on_mount
+        self._pending: list[tuple[str, bytes]] = []  # appended text waiting for the budget, with its styles
+        self._pending_chars = 0
+        self._flush_timer = None
+        self._floor = 0  # the virtual height keeps the blank rows a jump scroll added below the text
         self._paras: list[Paragraph] = [Paragraph()]
         self._prefix = [0]
         self._rows = 1
@@ -114,21 +43,30 @@ class OutputView(ScrollView, can_focus=True):
         self._notes_from: int | None = None  # index of the first paragraph of trailing notes, if the last thing added
         self.marks = 0  # change markers drawn
 
+    def on_mount(self) -> None:
+        self.budget = getattr(self.app, "byte_budget", None)
+
+    @property
+    def waiting(self) -> bool:
+        """Appended text is waiting for the byte budget (it is shown as soon as the budget allows)."""
+        return bool(self._pending)
+
     @property
     def total_chars(self) -> int:
-        return self._chars
+        return self._chars + self._pending_chars
 
     @property
     def text(self) -> str:
-        return "\n".join(p.text for p in self._paras)
+        return "\n".join(p.text for p in self._paras) + "".join(text for text, _ in self._pending)
 
     def begin_prompt(self, prompt: str, settings: str) -> None:
+        self._flush()
         if len(self._paras) == 1 and not self._paras[0].text:
             self._paras, self._prefix, self._rows = [], [], 0  # the first prompt goes on the first row
         elif self._paras[-1].text:
             self._new_paragraph(Paragraph())
         self._notes_from = None
-        lines = _clean(prompt).split("\n")  # a multi-line prompt: one paragraph per line
+        lines = clean_text(prompt).split("\n")  # a multi-line prompt: one paragraph per line
         for i, line in enumerate(lines):
             header = Paragraph(f"{'›' if i == 0 else ' '} {line}", PROMPT)
             if i == len(lines) - 1:
@@ -139,11 +77,12 @@ class OutputView(ScrollView, can_focus=True):
 
     def note(self, text: str) -> None:
         """A line of information (compare labels, stop notices) after the current output."""
+        self._flush()
         at_end = self._at_end()
         notes_from = len(self._paras) if self._notes_from is None else self._notes_from
         if self._paras[-1].text:
             self._new_paragraph(Paragraph())
-        for line in _clean(text).split("\n"):
+        for line in clean_text(text).split("\n"):
             self._new_paragraph(Paragraph(line, INFO))
         self._new_paragraph(Paragraph())
         self._notes_from = notes_from
@@ -151,6 +90,7 @@ class OutputView(ScrollView, can_focus=True):
 
     def drop_trailing_notes(self) -> None:
         """Remove the notes added after the last output (a continued stream picks up right after its text)."""
+        self._flush()
         if self._notes_from is None or self._notes_from <= 0 or self._notes_from > len(self._paras):
             return
         removed = sum(len(p.text) for p in self._paras[self._notes_from:])
@@ -170,8 +110,7 @@ class OutputView(ScrollView, can_focus=True):
         if not text:
             return
         self._notes_from = None
-        at_end = self._at_end()
-        text = _clean(text) if not text.isprintable() else text
+        text = clean_text(text) if not text.isprintable() else text
         if style is not None:
             styles = bytes([style]) * len(text)
         elif self.colour and probs is not None and len(probs) == len(text):
@@ -184,7 +123,32 @@ class OutputView(ScrollView, can_focus=True):
                 if 0 <= at < len(styles):
                     styles[at] = MARK
                     self.marks += 1
-        open_row = self._rows - 1  # the last row, still open: it and every row after it change
+        self._pending.append((text, bytes(styles)))
+        self._pending_chars += len(text)
+        wait = self.budget.delay() if self.budget is not None else 0.0
+        if wait <= 0:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(wait, self._flush_when_paid)
+
+    def _flush_when_paid(self) -> None:
+        self._flush_timer = None
+        wait = self.budget.delay() if self.budget is not None else 0.0
+        if wait > 0:
+            self._flush_timer = self.set_timer(wait, self._flush_when_paid)
+        else:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Show the pending text: one frame, repainting the cells it changed."""
+        if not self._pending:
+            return
+        text = "".join(t for t, _ in self._pending)
+        styles = b"".join(s for _, s in self._pending)
+        self._pending, self._pending_chars = [], 0
+        at_end = self._at_end()
+        open_row = self._rows - 1  # the last row, still open: it and the rows after it change
+        open_cells = self._row_cells(open_row)
         pos = 0
         for piece in text.split("\n"):
             if pos:
@@ -192,14 +156,17 @@ class OutputView(ScrollView, can_focus=True):
             self._extend_last(piece, styles[pos:pos + len(piece)])
             pos += len(piece) + 1
         self._chars += len(text)
-        if self._chars > self.max_chars:
-            self._evict()
         self.frames += 1
-        self._changed(at_end, open_row)
+        if self._chars > self.max_chars and self._evict():
+            self._changed(at_end)
+        else:
+            self._changed(at_end, open_row, open_cells)
 
     def clear(self) -> None:
+        self._pending, self._pending_chars = [], 0
         self._paras, self._prefix, self._rows, self._chars = [Paragraph()], [0], 1, 0
         self._notes_from = None
+        self._floor = 0
         self._changed(True)
 
     def _extend_last(self, text: str, styles: bytes) -> None:
@@ -222,7 +189,7 @@ class OutputView(ScrollView, can_focus=True):
         self._rows += para.rows
         self._chars += len(para.text)
 
-    def _evict(self) -> None:
+    def _evict(self) -> bool:
         """Drop the oldest paragraphs down to 3/4 of the limit; done in bulk so its cost is amortised."""
         target, drop, removed = self.max_chars * 3 // 4, 0, 0
         while drop < len(self._paras) - 1 and self._chars - removed > target:
@@ -234,8 +201,10 @@ class OutputView(ScrollView, can_focus=True):
             self._notes_from = None
             self._chars -= removed
             self._reindex()
+            self._floor = max(0, self._floor - lost_rows)
             if not self._at_end():
                 self.scroll_to(y=max(0, self.scroll_offset.y - lost_rows), animate=False, immediate=True)
+        return drop > 0
 
     def _reindex(self) -> None:
         self._prefix, rows = [], 0
@@ -254,9 +223,31 @@ class OutputView(ScrollView, can_focus=True):
         elif new_value >= self.max_scroll_y:
             self._follow = True  # back at the end: follow again
 
-    def _changed(self, follow: bool, from_row: int | None = None) -> None:
-        """Resize, follow the end and repaint: the rows from `from_row` on (an append), or all of them."""
-        size = Size(self._width, self._rows)
+    def _row_cells(self, row: int) -> int:
+        if not 0 <= row < self._rows:
+            return 0
+        i = bisect_right(self._prefix, row) - 1
+        return self._paras[i].row_cells(row - self._prefix[i])
+
+    def _follow_target(self, height: int) -> int:
+        """Where following the end scrolls to: nowhere while the last row is in view; past the bottom, half a page
+        at once (each scroll repaints the whole view, so it happens once per half page, not at every row)."""
+        last, top = self._rows - 1, self.scroll_offset.y
+        if top <= last < top + height or height <= 0:
+            return top
+        if self._rows <= height:
+            return 0
+        return last - (height - 1 - height // 2)
+
+    def _changed(self, follow: bool, from_row: int | None = None, from_cells: int = 0) -> None:
+        """Resize, follow the end and repaint: after an append the cells it changed (the open row from
+        `from_cells` on, when it grew or a word wrapped off it, and the rows after it), otherwise everything."""
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        target = self._follow_target(height) if follow else top
+        if follow:
+            self._floor = target + height if target > 0 else 0
+        size = Size(self._width, max(self._rows, self._floor))
         if size != self.virtual_size:
             # Setting virtual_size normally reflows the whole screen; a growing stream only needs this widget
             # and its scrollbar redrawn, so skip the layout unless the scrollbar appears or goes.
@@ -265,20 +256,20 @@ class OutputView(ScrollView, can_focus=True):
             self._scroll_update(size)
             if self.show_vertical_scrollbar != had_bar:
                 self.refresh(layout=True)
-        scrolled_from = self.scroll_offset.y
-        if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
-        dirty = None if from_row is None else from_row - scrolled_from
-        if dirty is not None and self.scroll_offset.y == scrolled_from and 0 <= dirty < self.size.height:
-            # Text appended without scrolling: only the rows from the open one down changed. Repainting those
-            # (not the whole view, ~6 ms at every frame of a stream) keeps the UI thread free for keys.
-            self.refresh_lines(from_row, self.size.height - dirty)
-        else:
-            self.refresh()
+        if follow and target != top:
+            self.scroll_to(y=target, animate=False, immediate=True, force=True)
+        if from_row is None or self.scroll_offset.y != top:
+            self.refresh()  # a scroll repaints everything anyway (the terminal gets only the cells that differ)
+            return
+        for row in range(max(from_row, top), min(self._rows, top + height)):
+            a, b = (0, self._row_cells(row)) if row != from_row else sorted((from_cells, self._row_cells(row)))
+            if b > a:
+                self.refresh(Region(a, row - top, b - a, 1))
 
     def on_resize(self) -> None:
         width = max(1, self.scrollable_content_region.width)
         if width != self._width:
+            self._flush()  # at the old width, then everything is wrapped again
             self._width = width
             for para in self._paras:
                 para.wrap(width)

@@ -1,4 +1,7 @@
-"""The training pane: state, epoch/step, progress with ETA, losses in nats and bits/char, speed, curve, preview."""
+"""The training pane: state, epoch/step, progress with ETA, losses in nats and bits/char, speed, curve, preview.
+
+Batches can end tens of times a second on a GPU; the pane shows the latest of them at most twice a second (a state
+change the user caused shows at once), so what it writes to the terminal does not grow with the step rate."""
 from __future__ import annotations
 
 import math
@@ -11,6 +14,7 @@ from textual.reactive import var
 from textual.widgets import ProgressBar, Static
 
 from .loss_curve import LossCurve
+from .throttle import Throttle
 
 STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "training": "green bold",
                 "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
@@ -25,6 +29,8 @@ def nats(value: float | None) -> str:
 
 
 class TrainingPane(Vertical):
+    REDRAW_INTERVAL = 0.5  # seconds between redraws of the lines that change at every batch
+    PREVIEW_INTERVAL = 2.0  # epochs of a small corpus end every second or two: show the latest preview
     DEFAULT_CSS = """
     TrainingPane { height: 1fr; }
     TrainingPane > Static { height: auto; }
@@ -34,8 +40,8 @@ class TrainingPane(Vertical):
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
     """
 
-    # What the state and metrics lines show: assigning any of them redraws those lines (`var`: the watcher updates
-    # the two Statics; a reactive would also repaint the whole pane at every batch).
+    # What the state and metrics lines show: assigning any of them redraws those lines, within REDRAW_INTERVAL
+    # (`var`: the watcher updates the two Statics; a reactive would also repaint the whole pane at every batch).
     state: var[str] = var("idle", init=False)
     position: var[str] = var("epoch –", init=False)
     loss: var[float | None] = var(None, init=False)
@@ -50,6 +56,11 @@ class TrainingPane(Vertical):
         self.initial_steps = 0
         self.total_steps, self.time_budget = 1, None
         self._redraw_due = False
+        self._state_changed = False
+        self._progress: float | None = None  # what the bar should show at the next redraw (None: as it is)
+        self._throttle = Throttle(self, self.REDRAW_INTERVAL, self._redraw)
+        self._preview: Text | None = None
+        self._preview_throttle = Throttle(self, self.PREVIEW_INTERVAL, self._show_preview)
         self._shapes: dict[str, tuple[int, ...]] = {}  # line lengths last shown by each Static this pane updates
 
     def compose(self) -> ComposeResult:
@@ -61,15 +72,28 @@ class TrainingPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).update(total=1, progress=0)  # determinate: no animation while idle
-        self._redraw()
+        self._throttle.now()
 
     def watch_state(self) -> None:
-        # One redraw after the current message, however many of the reactives it changed.
+        self._state_changed = True
+        self._changed()
+
+    def _changed(self) -> None:
+        # One redraw request after the current message, however many of the reactives it changed.
         if not self._redraw_due and self.is_mounted:
             self._redraw_due = True
-            self.call_next(self._redraw)
+            self.call_next(self._request_redraw)
 
-    watch_position = watch_loss = watch_val_loss = watch_speed = watch_placement = watch_state
+    watch_position = watch_loss = watch_val_loss = watch_speed = watch_placement = _changed
+
+    def _request_redraw(self) -> None:
+        self._redraw_due = False
+        if self._state_changed:  # started, paused, done...: shows at once, with the latest preview
+            self._throttle.now()
+            if self._preview is not None:
+                self._preview_throttle.now()
+        else:
+            self._throttle.request()
 
     def set_state(self, state: str) -> None:
         self.state = state
@@ -79,6 +103,7 @@ class TrainingPane(Vertical):
         self.initial_steps = event.initial_epoch * event.steps_per_epoch
         total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
         self.total_steps, self.time_budget = total, event.time_budget
+        self._progress, self._state_changed = None, True  # a run starting shows at once
         self.query_one(ProgressBar).update(total=total, progress=0)
         if event.initial_epoch == 0:  # a new run: the opened run's losses and curve are not its past
             self.query_one(LossCurve).set_history([], [])
@@ -91,6 +116,7 @@ class TrainingPane(Vertical):
             notes.append("weights only: a fresh optimizer")
         if event.continued_rate is not None:
             notes.append(f"a finished run: trains on at its final rate {event.continued_rate:.2g}, not its peak")
+        self._preview = None  # a preview of the run before is not shown now
         if notes:  # until the first epoch's preview replaces them
             self.query_one("#preview", Static).update(Text("\n".join(notes), "yellow"))
         self.set_state("training")
@@ -103,9 +129,13 @@ class TrainingPane(Vertical):
             by_time = self.total_steps * min(1.0, event.elapsed / self.time_budget)
             budget_ends_first = by_time > done
             done = max(done, by_time)
+        # The step right-aligned to the width of the total: the line keeps its length through an epoch, so where a
+        # narrow pane wraps it stays put and the pane below does not jump (and get sent again) at steps 10 and 100.
+        total = str(event.steps_per_epoch)
         self.position = (f"{self._epoch_text(event.epoch, budget_ends_first)}  "
-                         f"step {event.step}/{event.steps_per_epoch}")
-        self.query_one(ProgressBar).update(progress=done)
+                         f"step {event.step:>{len(total)}}/{total}")
+        self._progress = done
+        self._changed()
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
 
     def _epoch_text(self, epoch: int, budget_ends_first: bool) -> str:
@@ -119,7 +149,13 @@ class TrainingPane(Vertical):
 
     def preview(self, epoch: int, text: str) -> None:
         flat = " ".join(text.split())
-        self.query_one("#preview", Static).update(Text(f"epoch {epoch + 1}: {flat}", overflow="ellipsis"))
+        self._preview = Text(f"epoch {epoch + 1}: {flat}", overflow="ellipsis")
+        self._preview_throttle.request()
+
+    def _show_preview(self) -> None:
+        if self._preview is not None:
+            self.query_one("#preview", Static).update(self._preview)
+            self._preview = None
 
     def history(self, rows: list[dict]) -> None:
         """Curve and losses of a run's earlier epochs (history.jsonl rows)."""
@@ -134,7 +170,10 @@ class TrainingPane(Vertical):
             self.position, self.placement = "no epochs yet", ""
 
     def _redraw(self) -> None:
-        self._redraw_due = False
+        self._state_changed = False
+        if self._progress is not None:
+            self.query_one(ProgressBar).update(progress=self._progress)
+            self._progress = None
         state = Text.assemble((self.state, STATE_STYLES.get(self.state, "")), "  ", self.position)
         self.update_static("#state", state)
         metrics = Text.assemble(
