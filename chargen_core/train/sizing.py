@@ -4,7 +4,7 @@ A probe (probe.py) measures the reference shape's training speed; each candidate
 its multiply-adds per character; the biggest candidate that still sees MIN_TARGETS_PER_PARAM training targets
 per parameter in the budget is chosen, and its batch, rate, dropout, weight decay and schedule follow from the
 device and the overfitting risk. Explicit flags win: a value the user gave is kept and the rule picks the rest.
-The measurements behind every number here: bench/README.md, "`--size auto`".
+The measurements behind every number here: docs/sizing.md, "The measurements behind the rule".
 """
 from __future__ import annotations
 
