@@ -17,7 +17,7 @@ class Tmux:
 
     def __init__(self, folder: Path) -> None:
         self.base = ["tmux", "-L", f"chargen-wire-{os.getpid()}", "-f", "/dev/null"]
-        self.folder = folder  # every session starts here: `python -m tui` would import a checkout it was started in
+        self.folder = folder  # every session starts here: `python -m chargen_tui` would import a checkout it was started in
         self("new-session", "-d", "-s", "keep", "-c", str(folder), "sleep 86400")  # the server outlives each case
 
     def __call__(self, *args: str) -> str:

@@ -2,7 +2,7 @@
 
     python bench/wire.py [--only 100x30,scroll,...] [--train-seconds 20] [--idle-seconds 5] [--keep DIR]
 
-Each case starts the app (`python -m tui`, the bundled model, default colours) in a detached tmux session of the
+Each case starts the app (`python -m chargen_tui`, the bundled model, default colours) in a detached tmux session of the
 case's size; `tmux pipe-pane` copies every byte the app writes to its terminal into a file. A generation is typed
 as a user would (prompt, Enter) and measured from Enter until its closing note is on the screen; length, typing
 speed and colour come from the settings.json the app reads at start, in a throw-away HOME. Each row is printed
@@ -78,7 +78,7 @@ class Bench:
         # COLORTERM unset: ssh does not forward it, so over a link the app draws with 256 colours.
         assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in env.items())
         args = " ".join(shlex.quote(a) for a in extra)
-        return f"env -u COLORTERM -u TMUX {assigns} {shlex.quote(sys.executable)} -m tui {args}"
+        return f"env -u COLORTERM -u TMUX {assigns} {shlex.quote(sys.executable)} -m chargen_tui {args}"
 
     def start_app(self, case: Case, extra: list[str] = ()) -> Pane:
         home = self.tmp / case.key
@@ -226,9 +226,9 @@ def fast_training(case: Case, code: str, rate: float = 50.0, seconds: float = 10
     from rich.console import Console
     from textual.app import App
 
-    from tui.widgets.training_pane import TrainingPane
+    from chargen_tui.widgets.training_pane import TrainingPane
     try:
-        from tui.wire import Wire
+        from chargen_tui.wire import Wire
     except ImportError:  # the code before the Wire
         Wire = None
 
