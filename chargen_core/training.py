@@ -139,6 +139,7 @@ class Trainer:
     @classmethod
     def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):
         run = RunDir.open(run_dir)
+        run.history()  # read (and checked) now: nothing may be written to a run that fails on it later
         changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
         train_config = dataclasses.replace(run.train_config, **changes).validate()
         train_config = continuation(train_config, run.state().get("status"), run.progress().global_step)

@@ -79,9 +79,12 @@ def run(args) -> int:
     from ..generate import Generator
 
     gen = Generator.from_run(resolve_run_arg(args), which=args.which)
+    loading = len(gen.notices)
+    for notice in gen.notices:  # a damaged file skipped for an older one: said as `chargen eval` says it
+        say(f"chargen: notice: {notice}")
     if args.compare:
         return _compare(gen, args)
-    for notice in gen.check(args.prompt, settings, args.length, args.seed)[1]:
+    for notice in gen.check(args.prompt, settings, args.length, args.seed)[1][loading:]:
         say(f"note: {notice}")  # before the text, so they are not lost below it
     length = args.length
     if args.json and length > JSON_MAX_LENGTH:  # the JSON line holds the whole text, in memory until the end
@@ -113,7 +116,7 @@ def _compare(gen, args) -> int:
     start = time.perf_counter()
     results = gen.compare(args.prompt, args.length, args.seed)
     elapsed = time.perf_counter() - start
-    for notice in dict.fromkeys(n for _, r in results for n in r.notices):
+    for notice in dict.fromkeys(n for _, r in results for n in r.notices if n not in gen.notices):
         say(f"note: {notice}")  # compare prints nothing until every strategy is done
     width = max(len(label) for label, _ in results)
     for label, result in results:

@@ -89,8 +89,6 @@ def _configs(args, arch: str | None = None) -> tuple[ModelConfig, TrainConfig, C
     if (arch or model_cfg.arch) == "seed":
         train_values = {**SEED_TRAIN_DEFAULTS, **train_values}
     train_cfg = TrainConfig(**train_values).validate()
-    if train_cfg.steps_per_epoch is not None and train_cfg.steps_per_epoch <= 0:
-        raise SettingsError(f"--steps-per-epoch must be a positive integer, got {train_cfg.steps_per_epoch}")
     corpus_cfg = CorpusConfig(source=args.corpus or "builtin", **given(args, CORPUS_FIELDS)).validate()
     return model_cfg, train_cfg, corpus_cfg
 
@@ -99,7 +97,12 @@ def _make_trainer(args, on_event):
     from . import import_tensorflow_quietly
     from ..corpus import load_corpus
 
-    if args.resume:
+    for name, wanted in (("resume", "a run folder or a name from `chargen runs`"),
+                         ("init_from", "a run folder or a name from `chargen runs`"),
+                         ("run_dir", "the folder to write the run in, or leave the flag out")):
+        if getattr(args, name) == "":  # an empty value (an unset shell variable) is a mistake, never "not given"
+            raise SettingsError(f"--{name.replace('_', '-')} is empty: give {wanted}")
+    if args.resume is not None:
         fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
                                                        "size", "init_from")
                  if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
