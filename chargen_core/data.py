@@ -28,6 +28,7 @@ class DataSplits:
     carry_rows: int | None = None  # streams per batch when the state is carried between batches (else None)
     # The same training batches from optimizer step n on (n batches skipped): an exact resume.
     train_from: Callable[[int], tf.data.Dataset] | None = None
+    batch_rows: int = 0  # rows in a training batch: the batch size, or fewer when the text holds fewer sequences
 
 
 def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -162,6 +163,32 @@ def window_dataset(
     return _finish(ds, n, batch_size, shuffle, seed)
 
 
+def too_short(n_ids: int, model_cfg: ModelConfig, val_fraction: float) -> str | None:
+    """Why a text of n_ids characters cannot be trained on with these settings (None: it can): it needs one
+    training and one validation sequence (the seed arch: window)."""
+    n_val = int(round(n_ids * val_fraction))  # as split_ids cuts it
+    n_train = n_ids - n_val
+    if model_cfg.arch == "seed":
+        need, enough = SEED_WINDOW + 1, count_windows(n_train) > 0 and count_windows(n_val) > 0
+    else:
+        need = model_cfg.seq_len + 1
+        enough = count_sequences(n_train, model_cfg.seq_len) > 0 and count_sequences(n_val, model_cfg.seq_len) > 0
+    if enough:
+        return None
+    total = math.ceil(need / val_fraction) + need
+    return (f"corpus of {n_ids} characters is too short: one training and one validation sequence of {need} "
+            f"characters need about {total} characters")
+
+
+def batch_notice(splits: DataSplits, batch_size: int, window: int) -> list[str]:
+    """A notice when the training text has fewer sequences than a batch holds: each batch is then smaller than
+    asked, and the run should say so rather than train on it silently."""
+    if splits.batch_rows >= batch_size:
+        return []
+    return [f"batch size {batch_size:,} is more than the {splits.batch_rows:,} sequences of {window} characters "
+            f"in the training text: each batch holds {splits.batch_rows:,}"]
+
+
 def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfig, *,
                   carry: bool = False, replicas: int = 1, data_seed: int | None = None) -> DataSplits:
     """Train/validation datasets for an architecture, with the step counts fit() needs.
@@ -178,19 +205,13 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
         n_train, n_val = count_windows(len(train_ids)), count_windows(len(val_ids))
         build = lambda part, shuffle: window_dataset(part, batch, shuffle=shuffle, seed=seed)
         targets_per_example = 1
-        need = SEED_WINDOW + 1
     else:
         seq = model_cfg.seq_len
         n_train, n_val = count_sequences(len(train_ids), seq), count_sequences(len(val_ids), seq)
         build = lambda part, shuffle: sequence_dataset(part, seq, batch, shuffle=shuffle, seed=seed)
         targets_per_example = seq
-        need = seq + 1
     if n_train == 0 or n_val == 0:
-        total = math.ceil(need / train_cfg.val_fraction) + need
-        raise CorpusError(
-            f"corpus of {len(ids)} characters is too short: one training and one validation "
-            f"sequence of {need} characters need about {total} characters"
-        )
+        raise CorpusError(too_short(len(ids), model_cfg, train_cfg.val_fraction))
     steps = max(1, n_train // batch) if n_train >= batch else 1
     if train_cfg.steps_per_epoch:
         steps = min(steps, train_cfg.steps_per_epoch)
@@ -208,7 +229,7 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
         return DataSplits(train=streams_from(0), val=val.prefetch(tf.data.AUTOTUNE),
                           steps_per_epoch=steps, val_steps=val_steps,
                           train_targets_per_epoch=steps * rows * model_cfg.seq_len, val_chars=val_chars,
-                          carry_rows=rows, train_from=streams_from)
+                          carry_rows=rows, train_from=streams_from, batch_rows=rows)
 
     def shuffled_from(start: int) -> tf.data.Dataset:
         # The shuffle order is a function of the seed alone, so skipping replays nothing the model trains on.
@@ -222,4 +243,5 @@ def make_datasets(ids: np.ndarray, model_cfg: ModelConfig, train_cfg: TrainConfi
         train_targets_per_epoch=steps * min(batch, n_train) * targets_per_example,
         val_chars=val_chars,
         train_from=shuffled_from,
+        batch_rows=min(batch, n_train),
     )

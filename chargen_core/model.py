@@ -71,10 +71,17 @@ def build_with_precision(cfg: ModelConfig, vocab_size: int, precision: str) -> "
     """build_model under a mixed-precision policy ("float32" or "mixed_float16"), restored afterwards."""
     import keras
 
+    from .memory import memory_error
+
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)
     try:
         return build_model(cfg, vocab_size)
+    except Exception as exc:  # too large for this machine after all (e.g. a GPU's memory): one line, exit 2
+        error = memory_error(exc, cfg, vocab_size)
+        if error is exc:
+            raise
+        raise error from None
     finally:  # the policy is global state; generators built later must get float32
         keras.mixed_precision.set_global_policy(previous)
 

@@ -12,12 +12,13 @@ import numpy as np
 from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback, storage_error
 from .config import ModelConfig, TrainConfig
 from .corpus import Corpus, load_corpus
-from .data import make_datasets
+from .data import batch_notice, make_datasets
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .early_stop import plateau_callbacks
 from .errors import CorpusError, SettingsError, one_line
 from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
 from .layers import carry_layers
+from .memory import check_fits, memory_error
 from .multiworker import (broadcast_from_chief, fix_multiworker_logs, fix_symbolic_build, model_and_optimizer_variables,
                           restarted_chief_run, stop_agreement, writes_run_dir)
 from .preview import Previewer
@@ -74,6 +75,7 @@ class Trainer:
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
+        check_fits(model_config, self.vocab.size)  # a model too large for this machine: said before it is built
         self.model, manifest, self.fresh_optimizer = model_for_run(
             self._info, model_config, train_config, self.vocab.size, _resume, self._fresh, self.init_from)
         if manifest is not None:
@@ -97,6 +99,7 @@ class Trainer:
             raise SettingsError(f"{run_dir} has already trained {done} of {train_config.epochs} epochs; "
                                 f"pass --epochs N with N > {done} to train longer")
         self.notices: list[str] = list(_resume.notices) if _resume is not None else []
+        self.notices += batch_notice(self.splits, train_config.batch_size, model_config.window)
         if _resume is not None and self._fresh:
             self.notices.append(f"{run_dir} has no checkpoint yet (stopped before its first one): training it from "
                                 "the start with its saved settings")
@@ -200,6 +203,7 @@ class Trainer:
         except BaseException as exc:
             # A disk that refused a write (history, state.json, a checkpoint) is the user's to fix, not a bug.
             error = storage_error(exc, self.run_path) if type(exc) is not KeyboardInterrupt else exc
+            error = memory_error(error, self.model_config, self.vocab.size)
             reason = one_line(error)
             self._record_failure("interrupted" if isinstance(exc, KeyboardInterrupt) else reason)
             self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))

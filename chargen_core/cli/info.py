@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..config import SEED_STEP, SEED_WINDOW, ModelConfig
-from ..errors import SettingsError
+from ..errors import CorpusError, SettingsError
 from .common import MODEL_FIELDS, add_corpus_flags, add_model_flags, given, print_json
 
 IMPORTS_TF_ITSELF = True
@@ -51,9 +51,22 @@ def run(args) -> int:
     info = corpus_info(args) if args.corpus is not None or args.vocab_size is None else {}
     vocab_size = args.vocab_size or info["vocab_size"]
     info.update(arch=model_cfg.arch, params=count_params(model_cfg, vocab_size), params_vocab_size=vocab_size)
+    problem = None
+    if "chars" in info:  # the check `chargen train` makes, said here too: the numbers alone do not tell
+        from ..data import too_short
+
+        problem = too_short(info["chars"], model_cfg, args.val_fraction)
+        info["trainable"] = problem is None
     if args.json:
         print_json(info)
-        return 0
+    else:
+        print_text(info, model_cfg, vocab_size)
+    if problem is not None:
+        raise CorpusError(f"this corpus cannot be trained on: {problem}")
+    return 0
+
+
+def print_text(info: dict, model_cfg: ModelConfig, vocab_size: int) -> None:
     if "chars" in info:
         print(f"source        {info['source']} ({info['name']}, standardize={info['standardize']})")
         print(f"characters    {info['chars']:,}")
@@ -64,4 +77,3 @@ def run(args) -> int:
         print(f"seed windows  {info['seed_windows']:,} of {SEED_WINDOW} chars every {SEED_STEP} "
               f"({info['seed_train_windows']:,} in the training split)")
     print(f"parameters    {info['params']:,} (arch {model_cfg.arch}, vocabulary {vocab_size})")
-    return 0
