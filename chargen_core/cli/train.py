@@ -13,7 +13,7 @@ from ..errors import ChargenError, SettingsError
 from ..events import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
 from ..sizing import resolve_size
 from .common import (MODEL_FIELDS, SEED_TRAIN_DEFAULTS, Progress, add_corpus_flags, add_home_flag, add_model_flags,
-                     given, print_json, resolve_run_arg, say)
+                     end_progress_line, given, print_json, resolve_run_arg, say)
 
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
@@ -219,7 +219,9 @@ def run(args) -> int:
             sys.stdout = sys.stderr = reporter.progress.stream = open(os.devnull, "w")  # noqa: SIM115
         if not received:
             again = "Ctrl-C" if signum == signal.SIGINT else name
-            say(f"\nchargen: {name}: stopping after this batch and saving ({again} again to abort)")
+            progress = reporter.progress  # on a terminal, its echo of ^C may sit at the start of the line
+            lead = "\n" if progress.tty and not progress.open else ""
+            say(f"{lead}chargen: {name}: stopping after this batch and saving ({again} again to abort)")
         received.append(signum)
         trainer.request_stop(f"stopped by {name}")
         # A second one aborts at once (the newest checkpoint stays the latest good one).
@@ -232,6 +234,7 @@ def run(args) -> int:
     try:
         finished: TrainingFinished = trainer.run()
     finally:
+        end_progress_line()  # the summary or an error goes on a line of its own
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         hung_up = (sys.stdout, sys.stderr) != streams
