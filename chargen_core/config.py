@@ -4,7 +4,9 @@ Every stage reads them, so they sit below all of them, with the error types (err
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import math
+import numbers
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import SettingsError
@@ -19,6 +21,34 @@ DECAY_FRACTION = 0.25  # "wsd": the share of the planned steps spent decaying fr
 # The share of a carried batch's rows that read every batch from a zero state, so generation's zero start is a
 # state the model trained from (bench/README.md, "Starting from nothing").
 FRESH_ROWS = 1 / 32
+MAX_LEARNING_RATE = 1.0  # Adam moves each weight by about the rate per step: above 1 nothing is learned
+
+
+def flag(name: str) -> str:
+    """How a setting is spelled on the command line (the few without a flag keep their field name)."""
+    return name if name in ("schedule_start", "warmup_steps") else f"--{name.replace('_', '-')}"
+
+
+def check_types(cfg) -> None:
+    """Every field of a settings dataclass holds a value of its declared type (a run's config.json may not):
+    whole numbers for int (not True/False), any finite real for float, and so on."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        kinds = [k.strip() for k in str(f.type).split("|")]
+        if value is None and "None" in kinds:
+            continue
+        kind = next(k for k in kinds if k != "None")
+        if kind == "bool":
+            ok, what = isinstance(value, bool), "true or false"
+        elif kind == "str":
+            ok, what = isinstance(value, str), "a string"
+        elif kind == "int":
+            ok, what = isinstance(value, numbers.Integral) and not isinstance(value, bool), "a whole number"
+        else:
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            what = "a finite number"
+        if not ok:
+            raise SettingsError(f"{flag(f.name)} must be {what}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +62,7 @@ class ModelConfig:
     seq_len: int = 25  # characters per training batch row: the BPTT length (seed arch: fixed 20-char windows)
 
     def validate(self) -> "ModelConfig":
+        check_types(self)
         if self.arch not in ARCHS:
             raise SettingsError(f"unknown --arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         for name in ("embedding_dim", "units", "layers", "seq_len"):
@@ -53,6 +84,7 @@ class CorpusConfig:
     allow_html: bool = False  # train on a URL that serves an HTML page (refused by default: usually a mistake)
 
     def validate(self) -> "CorpusConfig":
+        check_types(self)
         if self.standardize not in STANDARDIZE_MODES:
             raise SettingsError(
                 f"unknown --standardize {self.standardize!r}; choose one of {', '.join(STANDARDIZE_MODES)}"
@@ -86,17 +118,24 @@ class TrainConfig:
     tensorboard: bool = False  # write Keras TensorBoard logs under RUN/logs (the chief only)
 
     def validate(self) -> "TrainConfig":
-        if not isinstance(self.epochs, int) or self.epochs <= 0:
+        check_types(self)  # also: every float is finite (inf and nan are refused here, before anything is made)
+        if self.epochs <= 0:
             raise SettingsError(f"--epochs must be a positive integer, got {self.epochs}")
-        if not isinstance(self.batch_size, int) or self.batch_size <= 0:
+        if self.batch_size <= 0:
             raise SettingsError(f"--batch-size must be a positive integer, got {self.batch_size}")
-        if not self.learning_rate > 0:
-            raise SettingsError(f"--learning-rate must be positive, got {self.learning_rate}")
+        if not 0 < self.learning_rate <= MAX_LEARNING_RATE:
+            raise SettingsError(f"--learning-rate must be in (0, {MAX_LEARNING_RATE:g}], got {self.learning_rate}")
+        if self.schedule not in SCHEDULES:
+            raise SettingsError(f"unknown --schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.warmup_steps < 0:
+            raise SettingsError(f"warmup_steps must be a step count >= 0, got {self.warmup_steps}")
+        if self.clipnorm < 0:
+            raise SettingsError(f"--clipnorm must be >= 0 (0: off), got {self.clipnorm}")
         if not 0.0 < self.val_fraction < 0.5:
             raise SettingsError(f"--val-fraction must be in (0, 0.5), got {self.val_fraction}")
         if not 0.0 <= self.weight_decay < 1.0:
             raise SettingsError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
-        if not isinstance(self.schedule_start, int) or self.schedule_start < 0:
+        if self.schedule_start < 0:
             raise SettingsError(f"schedule_start must be a step >= 0, got {self.schedule_start}")
         if not 0.0 <= self.fresh_rows < 1.0:
             raise SettingsError(f"--fresh-rows must be in [0, 1), got {self.fresh_rows}")
@@ -104,13 +143,17 @@ class TrainConfig:
             raise SettingsError(f"--decay-fraction must be in (0, 1], got {self.decay_fraction}")
         if self.time_budget is not None and not self.time_budget > 0:
             raise SettingsError(f"--time-budget must be positive seconds, got {self.time_budget}")
-        if self.seed is not None and not (isinstance(self.seed, int) and 0 <= self.seed <= MAX_SEED):
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
             raise SettingsError(f"--seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
         if self.checkpoint_every < 0:
             raise SettingsError(f"--checkpoint-every must be >= 0, got {self.checkpoint_every}")
-        if not isinstance(self.early_stop, int) or self.early_stop < 0:
+        if self.steps_per_epoch is not None and self.steps_per_epoch <= 0:
+            raise SettingsError(f"--steps-per-epoch must be a positive integer, got {self.steps_per_epoch}")
+        if self.preview_length < 0:
+            raise SettingsError(f"--preview-length must be >= 0 (0: off), got {self.preview_length}")
+        if self.early_stop < 0:
             raise SettingsError(f"--early-stop must be a whole number of evaluations >= 0, got {self.early_stop}")
-        if not isinstance(self.plateau_decay, int) or self.plateau_decay < 0:
+        if self.plateau_decay < 0:
             raise SettingsError(f"--plateau-decay must be a whole number of evaluations >= 0, got {self.plateau_decay}")
         if self.distribute not in DISTRIBUTIONS:
             raise SettingsError(f"unknown --distribute {self.distribute!r}; choose one of {', '.join(DISTRIBUTIONS)}")

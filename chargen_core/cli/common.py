@@ -20,6 +20,7 @@ def import_tensorflow_quietly() -> None:
 
 def say(message: str) -> None:
     """Progress and notices go to stderr so stdout stays clean for results and --json."""
+    end_progress_line()
     print(message, file=sys.stderr, flush=True)
 
 
@@ -77,6 +78,16 @@ def given(args, names) -> dict:
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
+_unfinished: list["Progress"] = []  # the progress whose in-place line the cursor is still on, if any
+
+
+def end_progress_line() -> None:
+    """Move past an in-place progress line, so what is printed next (a summary, an error) starts a line of its
+    own instead of landing on the end of it. The progress stays on screen: it says where training was."""
+    while _unfinished:
+        _unfinished.pop().end()
+
+
 class Progress:
     """A light progress line: redrawn in place on a terminal, one line every few seconds in a pipe."""
 
@@ -95,6 +106,8 @@ class Progress:
         if self.tty:
             self.stream.write("\r\033[K" + text)
             self._dirty = True
+            if self not in _unfinished:
+                _unfinished.append(self)
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
@@ -103,6 +116,26 @@ class Progress:
         """A permanent line (clears the in-place progress first)."""
         if self._dirty:
             self.stream.write("\r\033[K")
-            self._dirty = False
+            self._done()
         self.stream.write(text + "\n")
         self.stream.flush()
+
+    @property
+    def open(self) -> bool:
+        """True while the cursor is on the in-place line (a terminal only)."""
+        return self._dirty
+
+    def end(self) -> None:
+        """End the in-place line with a line break (nothing when there is none)."""
+        if self._dirty:
+            self._done()
+            try:
+                self.stream.write("\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # the terminal is gone (or the stream closed): nothing to tidy
+                pass
+
+    def _done(self) -> None:
+        self._dirty = False
+        if self in _unfinished:
+            _unfinished.remove(self)

@@ -8,7 +8,8 @@ from dataclasses import asdict
 
 from ..config import MAX_SEED
 from ..errors import SettingsError
-from ..generate import STRATEGIES, SamplerSettings
+from ..generate import (MAX_BEAMS, MAX_LENGTH_PENALTY, MAX_REPETITION_PENALTY, MAX_TEMPERATURE,
+                        MIN_REPETITION_PENALTY, MIN_TEMPERATURE, STRATEGIES, SamplerSettings)
 from .common import add_home_flag, print_json, resolve_run_arg, say
 
 SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
@@ -27,15 +28,17 @@ def add_parser(subparsers):
     add_home_flag(p)
     p.add_argument("--prompt", default="", help="text to continue (default: empty)")
     p.add_argument("--strategy", choices=STRATEGIES, default=None, help="sampling strategy (temperature)")
-    p.add_argument("--temperature", type=float, default=None, help="T >= 0; 0 is greedy (0.8)")
+    p.add_argument("--temperature", type=float, default=None,
+                   help=f"T: 0 is greedy, else {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g} (0.8)")
     p.add_argument("--k", type=int, default=None, help="top-k: sample among the k most likely (5)")
     p.add_argument("--p", type=float, default=None, help="top-p: nucleus mass in (0, 1] (0.9)")
     p.add_argument("--min-p", dest="min_p", type=float, default=None, help="min-p: in (0, 1] (0.05)")
-    p.add_argument("--beams", type=int, default=None, help="beam: width B >= 1 (4)")
+    p.add_argument("--beams", type=int, default=None, help=f"beam: width B, 1 to {MAX_BEAMS} (4)")
     p.add_argument("--length-penalty", dest="length_penalty", type=float, default=None,
-                   help="beam: length normalisation alpha (0)")
+                   help=f"beam: length normalisation alpha, 0 to {MAX_LENGTH_PENALTY:g} (0)")
     p.add_argument("--repetition-penalty", dest="repetition_penalty", type=float, default=None,
-                   help="> 1 discourages recently seen characters, 1 = off (default: 1)")
+                   help=f"> 1 discourages recently seen characters, 1 = off; {MIN_REPETITION_PENALTY:g} to "
+                        f"{MAX_REPETITION_PENALTY:g} (default: 1)")
     p.add_argument("--stop", action="append", metavar="STR", default=None,
                    help="end when the output ends with STR (repeatable; escapes like \\n and \\t are understood)")
     p.add_argument("--length", type=int, default=200, help="characters to generate (200)")
@@ -79,9 +82,12 @@ def run(args) -> int:
     from ..generate import Generator  # numpy; reading the run's model loads Keras
 
     gen = Generator.from_run(resolve_run_arg(args), which=args.which)
+    loading = len(gen.notices)
+    for notice in gen.notices:  # a damaged file skipped for an older one: said as `chargen eval` says it
+        say(f"chargen: notice: {notice}")
     if args.compare:
         return _compare(gen, args)
-    for notice in gen.check(args.prompt, settings, args.length, args.seed)[1]:
+    for notice in gen.check(args.prompt, settings, args.length, args.seed)[1][loading:]:
         say(f"note: {notice}")  # before the text, so they are not lost below it
     length = args.length
     if args.json and length > JSON_MAX_LENGTH:  # the JSON line holds the whole text, in memory until the end
@@ -113,7 +119,7 @@ def _compare(gen, args) -> int:
     start = time.perf_counter()
     results = gen.compare(args.prompt, args.length, args.seed)
     elapsed = time.perf_counter() - start
-    for notice in dict.fromkeys(n for _, r in results for n in r.notices):
+    for notice in dict.fromkeys(n for _, r in results for n in r.notices if n not in gen.notices):
         say(f"note: {notice}")  # compare prints nothing until every strategy is done
     width = max(len(label) for label, _ in results)
     for label, result in results:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..config import ModelConfig
-from ..errors import SettingsError
+from ..errors import CorpusError, SettingsError
+from ..model import SEED, architecture, count_params
 from .common import (MODEL_FIELDS, add_corpus_flags, add_model_flags, given, import_tensorflow_quietly,
                      print_json)
 
@@ -22,7 +23,6 @@ def add_parser(subparsers):
 
 def corpus_info(args) -> dict:
     from ..data import Vocab, count_windows, load_corpus
-    from ..model import SEED
 
     corpus = load_corpus(args.corpus or "builtin", standardize=args.standardize or "none",
                          encoding=args.encoding or "utf-8", allow_html=bool(args.allow_html))
@@ -39,7 +39,6 @@ def corpus_info(args) -> dict:
 
 def run(args) -> int:
     from ..data import PRESETS, is_url
-    from ..model import SEED, count_params
 
     if args.corpus is not None and (is_url(args.corpus) or args.corpus in PRESETS):
         import_tensorflow_quietly()  # downloads go through Keras: its start-up chatter stays off stderr
@@ -51,9 +50,20 @@ def run(args) -> int:
     info = corpus_info(args) if args.corpus is not None or args.vocab_size is None else {}
     vocab_size = args.vocab_size or info["vocab_size"]
     info.update(arch=model_cfg.arch, params=count_params(model_cfg, vocab_size), params_vocab_size=vocab_size)
+    problem = None
+    if "chars" in info:  # the check `chargen train` makes, said here too: the numbers alone do not tell
+        problem = architecture(model_cfg).too_short(info["chars"], model_cfg, args.val_fraction)
+        info["trainable"] = problem is None
     if args.json:
         print_json(info)
-        return 0
+    else:
+        print_text(info, model_cfg, vocab_size)
+    if problem is not None:
+        raise CorpusError(f"this corpus cannot be trained on: {problem}")
+    return 0
+
+
+def print_text(info: dict, model_cfg: ModelConfig, vocab_size: int) -> None:
     if "chars" in info:
         print(f"source        {info['source']} ({info['name']}, standardize={info['standardize']})")
         print(f"characters    {info['chars']:,}")
@@ -64,4 +74,3 @@ def run(args) -> int:
         print(f"seed windows  {info['seed_windows']:,} of {SEED.window} chars every {SEED.step} "
               f"({info['seed_train_windows']:,} in the training split)")
     print(f"parameters    {info['params']:,} (arch {model_cfg.arch}, vocabulary {vocab_size})")
-    return 0

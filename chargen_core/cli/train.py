@@ -11,8 +11,8 @@ from pathlib import Path
 from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, TrainConfig
 from ..errors import ChargenError, SettingsError
 from ..train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from .common import (MODEL_FIELDS, Progress, add_corpus_flags, add_home_flag, add_model_flags, given,
-                     import_tensorflow_quietly, print_json, resolve_run_arg, say)
+from .common import (MODEL_FIELDS, Progress, add_corpus_flags, add_home_flag, add_model_flags, end_progress_line,
+                     given, import_tensorflow_quietly, print_json, resolve_run_arg, say)
 
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
@@ -90,7 +90,12 @@ def run_request(args):
 
 
 def _make_trainer(args, on_event):
-    if args.resume:
+    for name, wanted in (("resume", "a run folder or a name from `chargen runs`"),
+                         ("init_from", "a run folder or a name from `chargen runs`"),
+                         ("run_dir", "the folder to write the run in, or leave the flag out")):
+        if getattr(args, name) == "":  # an empty value (an unset shell variable) is a mistake, never "not given"
+            raise SettingsError(f"--{name.replace('_', '-')} is empty: give {wanted}")
+    if args.resume is not None:
         fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
                                                        "size", "init_from")
                  if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
@@ -171,7 +176,9 @@ def run(args) -> int:
             sys.stdout = sys.stderr = reporter.progress.stream = open(os.devnull, "w")  # noqa: SIM115
         if not received:
             again = "Ctrl-C" if signum == signal.SIGINT else name
-            say(f"\nchargen: {name}: stopping after this batch and saving ({again} again to abort)")
+            progress = reporter.progress  # on a terminal, its echo of ^C may sit at the start of the line
+            lead = "\n" if progress.tty and not progress.open else ""
+            say(f"{lead}chargen: {name}: stopping after this batch and saving ({again} again to abort)")
         received.append(signum)
         trainer.request_stop(f"stopped by {name}")
         # A second one aborts at once (the newest checkpoint stays the latest good one).
@@ -184,6 +191,7 @@ def run(args) -> int:
     try:
         finished: TrainingFinished = trainer.run()
     finally:
+        end_progress_line()  # the summary or an error goes on a line of its own
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         hung_up = (sys.stdout, sys.stderr) != streams

@@ -16,7 +16,7 @@ import tensorflow as tf
 from ..config import TrainConfig
 from ..errors import CorpusError
 from .layout import (EVAL_CONTEXT, context_pieces, count_sequences, count_windows, even_pieces, split_ids,
-                     stream_layout)
+                     stream_layout, too_short)
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class DataSplits:
     carry_rows: int | None = None  # streams per batch when the state is carried between batches (else None)
     # The same training batches from optimizer step n on (n batches skipped): an exact resume.
     train_from: Callable[[int], tf.data.Dataset] | None = None
+    batch_rows: int = 0  # rows in a training batch: the batch size, or fewer when the text holds fewer sequences
 
 
 def _finish(ds: tf.data.Dataset, n: int, batch_size: int, shuffle: bool, seed: int | None) -> tf.data.Dataset:
@@ -168,6 +169,15 @@ class WindowExamples:
 Examples = SequenceExamples | WindowExamples
 
 
+def batch_notice(splits: DataSplits, batch_size: int, window: int) -> list[str]:
+    """A notice when the training text has fewer sequences than a batch holds: each batch is then smaller than
+    asked, and the run should say so rather than train on it silently."""
+    if splits.batch_rows >= batch_size:
+        return []
+    return [f"batch size {batch_size:,} is more than the {splits.batch_rows:,} sequences of {window} characters "
+            f"in the training text: each batch holds {splits.batch_rows:,}"]
+
+
 def make_datasets(ids: np.ndarray, examples: Examples, train_cfg: TrainConfig, *, carry: bool = False,
                   replicas: int = 1, data_seed: int | None = None) -> DataSplits:
     """Train/validation datasets of `examples` (the architecture's layout), with the step counts fit() needs.
@@ -180,13 +190,9 @@ def make_datasets(ids: np.ndarray, examples: Examples, train_cfg: TrainConfig, *
     batch = train_cfg.batch_size
     seed = train_cfg.seed if data_seed is None else data_seed
     n_train, n_val = examples.count(len(train_ids)), examples.count(len(val_ids))
-    if n_train == 0 or n_val == 0:
-        need = examples.span
-        total = math.ceil(need / train_cfg.val_fraction) + need
-        raise CorpusError(
-            f"corpus of {len(ids)} characters is too short: one training and one validation "
-            f"sequence of {need} characters need about {total} characters"
-        )
+    problem = too_short(len(ids), examples.span, examples.count, train_cfg.val_fraction)
+    if problem is not None:
+        raise CorpusError(problem)
     steps = max(1, n_train // batch) if n_train >= batch else 1
     if train_cfg.steps_per_epoch:
         steps = min(steps, train_cfg.steps_per_epoch)
@@ -202,7 +208,7 @@ def make_datasets(ids: np.ndarray, examples: Examples, train_cfg: TrainConfig, *
         return DataSplits(train=streams_from(0), val=val.prefetch(tf.data.AUTOTUNE),
                           steps_per_epoch=steps, val_steps=val_steps,
                           train_targets_per_epoch=steps * rows * seq, val_chars=val_chars,
-                          carry_rows=rows, train_from=streams_from)
+                          carry_rows=rows, train_from=streams_from, batch_rows=rows)
 
     def shuffled_from(start: int) -> tf.data.Dataset:
         # The shuffle order is a function of the seed alone, so skipping replays nothing the model trains on.
@@ -217,4 +223,5 @@ def make_datasets(ids: np.ndarray, examples: Examples, train_cfg: TrainConfig, *
         train_targets_per_epoch=steps * min(batch, n_train) * examples.targets_per_example,
         val_chars=val_chars,
         train_from=shuffled_from,
+        batch_rows=min(batch, n_train),
     )

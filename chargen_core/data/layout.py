@@ -28,6 +28,17 @@ def count_windows(n_ids: int, window: int, step: int) -> int:
     return 0 if n_ids <= window else math.ceil((n_ids - window) / step)
 
 
+def too_short(n_ids: int, span: int, count, val_fraction: float) -> str | None:
+    """Why a text of n_ids characters cannot be trained on (None: it can): it needs one training and one
+    validation example of `span` characters; count(n) says how many examples n characters hold."""
+    n_val = int(round(n_ids * val_fraction))  # as split_ids cuts it
+    if count(n_ids - n_val) > 0 and count(n_val) > 0:
+        return None
+    total = math.ceil(span / val_fraction) + span
+    return (f"corpus of {n_ids} characters is too short: one training and one validation sequence of {span} "
+            f"characters need about {total} characters")
+
+
 def stream_layout(n_ids: int, seq_len: int, batch_size: int) -> tuple[int, int, int, int]:
     """(streams, stream length, offset slack, steps per epoch) for carrying state through the text."""
     streams = max(1, min(batch_size, n_ids // (seq_len + 1)))

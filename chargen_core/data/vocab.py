@@ -90,3 +90,5 @@ class Vocab:
             return cls.from_json(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise RunDirError(f"cannot read vocabulary {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise RunDirError(f"vocabulary {path} is not UTF-8 text (byte {exc.start})") from None

@@ -7,10 +7,12 @@ from .cursor import Cursor, GeneratedChar
 from .generator import GenerationResult, Generator, PreparedPrompt, Stream
 from .probability import REPETITION_WINDOW, log_softmax, softmax
 from .samplers import Sampler
-from .settings import COMPARE_SET, STRATEGIES, LiveSettings, SamplerSettings
+from .settings import (COMPARE_SET, MAX_BEAMS, MAX_LENGTH_PENALTY, MAX_REPETITION_PENALTY, MAX_TEMPERATURE,
+                       MIN_REPETITION_PENALTY, MIN_TEMPERATURE, STRATEGIES, LiveSettings, SamplerSettings)
 from .strategies import make_sampler
 from .tutorial import tutorial_loop
 
 __all__ = ["BeamSampler", "BeamSearch", "single_thread_blas", "Cursor", "GeneratedChar", "GenerationResult",
            "Generator", "PreparedPrompt", "Stream", "REPETITION_WINDOW", "log_softmax", "softmax", "Sampler",
-           "COMPARE_SET", "STRATEGIES", "LiveSettings", "SamplerSettings", "make_sampler", "tutorial_loop"]
+           "COMPARE_SET", "MAX_BEAMS", "MAX_LENGTH_PENALTY", "MAX_REPETITION_PENALTY", "MAX_TEMPERATURE",
+           "MIN_REPETITION_PENALTY", "MIN_TEMPERATURE", "STRATEGIES", "LiveSettings", "SamplerSettings", "make_sampler", "tutorial_loop"]

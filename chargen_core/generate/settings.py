@@ -10,6 +10,15 @@ import numpy as np
 from ..errors import SettingsError
 
 STRATEGIES = ("greedy", "temperature", "top-k", "top-p", "min-p", "beam")
+# Bounds that keep every step's arithmetic finite and a generation quick. A temperature past 100 or a penalty
+# past 100 already makes every character about equally likely (or unlikely), and below 0.001 / 0.01 they
+# overflow float32 logits. A beam search over a character vocabulary gains nothing from thousands of beams
+# and slows down with their number: at 256 the bundled model still streams about 150 chars/s on a CPU
+# (33 at 1024, minutes before the first character at a million).
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-3, 100.0
+MIN_REPETITION_PENALTY, MAX_REPETITION_PENALTY = 0.01, 100.0
+MAX_LENGTH_PENALTY = 10.0
+MAX_BEAMS = 256
 
 
 @dataclass(frozen=True)
@@ -27,8 +36,15 @@ class SamplerSettings:
         """Check every field (raises SettingsError); returns the settings to use (k clamped) and notices."""
         if self.strategy not in STRATEGIES:
             raise SettingsError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        for name in ("temperature", "length_penalty", "repetition_penalty"):  # nan fails the range checks below
+            value = getattr(self, name)
+            if isinstance(value, (float, np.floating)) and np.isinf(value):
+                raise SettingsError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
         if not self.temperature >= 0:
             raise SettingsError(f"--temperature must be >= 0, got {self.temperature}")
+        if self.temperature and not MIN_TEMPERATURE <= self.temperature <= MAX_TEMPERATURE:
+            raise SettingsError(f"--temperature must be 0 (greedy) or from {MIN_TEMPERATURE:g} to "
+                                f"{MAX_TEMPERATURE:g}, got {self.temperature}")
         if not isinstance(self.k, (int, np.integer)) or self.k <= 0:
             raise SettingsError(f"--k must be a positive integer, got {self.k}")
         for name, flag in (("p", "--p"), ("min_p", "--min-p")):
@@ -36,10 +52,17 @@ class SamplerSettings:
                 raise SettingsError(f"{flag} must be in (0, 1], got {getattr(self, name)}")
         if not isinstance(self.beams, (int, np.integer)) or self.beams < 1:
             raise SettingsError(f"--beams must be an integer >= 1, got {self.beams}")
+        if self.beams > MAX_BEAMS:
+            raise SettingsError(f"--beams must be at most {MAX_BEAMS}, got {self.beams}")
         if not self.length_penalty >= 0:
             raise SettingsError(f"--length-penalty must be >= 0, got {self.length_penalty}")
+        if self.length_penalty > MAX_LENGTH_PENALTY:
+            raise SettingsError(f"--length-penalty must be at most {MAX_LENGTH_PENALTY:g}, got {self.length_penalty}")
         if not self.repetition_penalty > 0:
             raise SettingsError(f"--repetition-penalty must be > 0, got {self.repetition_penalty}")
+        if not MIN_REPETITION_PENALTY <= self.repetition_penalty <= MAX_REPETITION_PENALTY:
+            raise SettingsError(f"--repetition-penalty must be from {MIN_REPETITION_PENALTY:g} to "
+                                f"{MAX_REPETITION_PENALTY:g} (1: off), got {self.repetition_penalty}")
         return self.clamp(vocab_size)
 
     def clamp(self, vocab_size: int) -> tuple["SamplerSettings", list[str]]:
@@ -48,13 +71,14 @@ class SamplerSettings:
         usable = max(1, vocab_size - 1)  # [UNK] is never sampled
         fixes = {
             "strategy": (self.strategy if self.strategy in STRATEGIES else "temperature"),
-            "temperature": max(0.0, float(self.temperature)) if self.temperature == self.temperature else 0.8,
+            "temperature": _temperature(self.temperature),
             "k": int(min(max(1, self.k), usable)),
             "p": float(min(1.0, self.p)) if self.p > 0 else 0.01,
             "min_p": float(min(1.0, self.min_p)) if self.min_p > 0 else 0.01,
-            "beams": int(max(1, self.beams)),
-            "length_penalty": max(0.0, float(self.length_penalty)),
-            "repetition_penalty": float(self.repetition_penalty) if self.repetition_penalty > 0 else 1.0,
+            "beams": int(min(max(1, self.beams), MAX_BEAMS)),
+            "length_penalty": min(max(0.0, float(self.length_penalty)), MAX_LENGTH_PENALTY),
+            "repetition_penalty": (min(max(MIN_REPETITION_PENALTY, float(self.repetition_penalty)),
+                                       MAX_REPETITION_PENALTY) if self.repetition_penalty > 0 else 1.0),
         }
         notices = []
         for name, value in fixes.items():
@@ -92,6 +116,13 @@ class SamplerSettings:
             parts.append(f"beams={self.beams}")
         parts.append(f"rep={self.repetition_penalty:.2f}" if self.repetition_penalty != 1.0 else "rep=off")
         return " ".join(parts)
+
+
+def _temperature(value: float) -> float:
+    """A temperature pulled into its range: 0 (greedy) or MIN..MAX_TEMPERATURE; nan becomes the default."""
+    if value != value:
+        return 0.8
+    return 0.0 if value <= 0 else min(max(MIN_TEMPERATURE, float(value)), MAX_TEMPERATURE)
 
 
 class LiveSettings:

@@ -9,6 +9,7 @@ from .architectures import (ARCHITECTURES, LSTM, SEED, Architecture, architectur
 from .compiling import build_with_precision, compile_if_weights_only, compile_model
 from .keras_models import EMBEDDING_LAYER
 from .lstm_step import LstmStack, SeedWindowModel
+from .memory import check_fits, memory_error, readable_bytes
 from .scoring import log_probs
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ _LAZY = {  # name -> module, imported on first use (Keras)
 
 __all__ = ["ARCHITECTURES", "LSTM", "SEED", "Architecture", "architecture", "build_model", "count_params",
            "describe_model", "lstm_param_count", "build_with_precision", "compile_if_weights_only", "compile_model",
-           "EMBEDDING_LAYER", "LstmStack", "SeedWindowModel", "log_probs", *_LAZY]
+           "EMBEDDING_LAYER", "LstmStack", "SeedWindowModel", "check_fits", "memory_error", "readable_bytes",
+           "log_probs", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, Sequence
 import numpy as np
 
 from ..config import ModelConfig
+from ..data import count_sequences, count_windows, too_short
 from ..errors import SettingsError
 from .keras_models import LOGITS_LAYER, PROBS_LAYER, build_lstm, build_window_model
 from .lstm_step import LstmStack, SeedWindowModel
@@ -55,6 +56,10 @@ class Architecture:
 
     def numpy_net(self, weights: Sequence[np.ndarray], cfg: ModelConfig, mask_id: int | None = None):
         """Its numpy port for generation (new_state(batch) gives per-row step states); mask_id never comes out."""
+        raise NotImplementedError
+
+    def too_short(self, n_ids: int, cfg: ModelConfig, val_fraction: float) -> str | None:
+        """Why a text of n_ids characters is too short to train on (None: it is long enough); no TensorFlow."""
         raise NotImplementedError
 
     def nll(self, model, ids: np.ndarray, cfg: ModelConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -107,6 +112,9 @@ class LstmArchitecture(Architecture):
     def nll(self, model, ids, cfg):
         return sequence_nll(model, ids, cfg.seq_len, logits=True)
 
+    def too_short(self, n_ids, cfg, val_fraction):
+        return too_short(n_ids, cfg.seq_len + 1, lambda n: count_sequences(n, cfg.seq_len), val_fraction)
+
 
 class SeedArchitecture(Architecture):
     """The tutorial's model: 20 ids in, the next character out, trained on windows every 3 characters with the
@@ -145,6 +153,9 @@ class SeedArchitecture(Architecture):
 
     def nll(self, model, ids, cfg):
         return window_nll(model, ids, self.window, logits=False)
+
+    def too_short(self, n_ids, cfg, val_fraction):
+        return too_short(n_ids, self.window + 1, lambda n: count_windows(n, self.window, self.step), val_fraction)
 
 
 LSTM = LstmArchitecture()

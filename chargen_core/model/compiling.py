@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..config import ModelConfig, TrainConfig
 from .architectures import architecture, build_model
+from .memory import memory_error
 
 if TYPE_CHECKING:
     import keras
@@ -19,6 +20,11 @@ def build_with_precision(cfg: ModelConfig, vocab_size: int, precision: str) -> "
     keras.mixed_precision.set_global_policy(precision)
     try:
         return build_model(cfg, vocab_size)
+    except Exception as exc:  # too large for this machine after all (e.g. a GPU's memory): one line, exit 2
+        error = memory_error(exc, cfg, vocab_size)
+        if error is exc:
+            raise
+        raise error from None
     finally:  # the policy is global state; generators built later must get float32
         keras.mixed_precision.set_global_policy(previous)
 

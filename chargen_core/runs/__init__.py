@@ -10,12 +10,12 @@ from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, LOGS, MODE
                     checkpoint_name, manifest_path)
 from .home import (bundled_runs, copy_run, data_home, ensure_home, exports_home, new_run_path, resolve_run,
                    runs_home)
-from .lock import RunLock
+from .lock import RunLock, is_held
 from .rundir import RunDir, RunProgress, check_writable, default_run_path
 
 __all__ = ["atomic_write_json", "atomic_write_text", "RunSummary", "list_runs", "summarize", "Manifest",
            "list_checkpoints", "prune", "publish", "read_manifest", "read_resume_state", "save_model", "verify", "Exported", "export_run",
            "BEST", "CHECKPOINT_DIR", "CONFIG", "HISTORY", "LOCK_FILE", "LOGS", "MODEL", "RESUME_SUFFIX", "STATE", "VOCAB",
            "checkpoint_name", "manifest_path", "bundled_runs", "copy_run", "data_home", "ensure_home", "exports_home",
-           "new_run_path", "resolve_run", "runs_home", "RunLock", "RunDir", "RunProgress", "check_writable",
+           "new_run_path", "resolve_run", "runs_home", "RunLock", "is_held", "RunDir", "RunProgress", "check_writable",
            "default_run_path"]

@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..config import ModelConfig, from_dict
-from ..errors import SettingsError
+from ..errors import ChargenError, SettingsError
 from ..model import describe_model
 from .files import CONFIG, HISTORY, STATE
 from .home import bundled_runs, runs_home
+from .lock import is_held
 from .rundir import RunDir
 
 
@@ -25,7 +26,7 @@ class RunSummary:
     params: int | None
     epochs: int  # completed epochs
     best_val: float | None  # lowest validation loss, nats/char
-    state: str  # running | completed | stopped | time_budget | nan | new | damaged ...
+    state: str  # running | killed | completed | stopped | time_budget | nan | new | damaged ...
     updated: float  # seconds since the epoch of the newest file the run wrote
     init_from: str | None = None  # the run it was fine-tuned from
     problem: str | None = None  # why it could not be read, for a damaged run
@@ -57,21 +58,20 @@ def summarize(path: Path, *, bundled: bool = False) -> RunSummary:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return RunSummary(path.name, str(path), bundled, "?", "?", "?", "?", None, 0, None, "damaged",
                           _updated(path), problem=f"{CONFIG}: {exc}")
-    try:
-        state = json.loads((path / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        state = {}
+    status = RunDir(path).state().get("status", "new")
+    if status == "running" and not bundled and not is_held(path):
+        status = "killed"  # no process holds its lock: it died without recording how it ended
     try:  # the counters of the newest intact checkpoint (what a resume continues from)
         progress = RunDir(path).progress()
         best, epochs = progress.best_val_loss, progress.epochs_done
-    except OSError:
+    except (OSError, ChargenError):
         best, epochs = None, None
     return RunSummary(
         name=path.name, path=str(path), bundled=bundled, corpus=str(corpus.get("source", "?")),
         standardize=str(corpus.get("standardize", "none")), arch=str(model.get("arch", "?")),
         model=_describe(model), params=config.get("params"),
         epochs=epochs if isinstance(epochs, int) else 0, best_val=best,
-        state=str(state.get("status", "new")), updated=_updated(path), init_from=config.get("init_from"),
+        state=str(status), updated=_updated(path), init_from=config.get("init_from"),
     )
 
 

@@ -24,6 +24,8 @@ def data_home() -> Path:
 
 def runs_home(runs_dir: str | Path | None = None) -> Path:
     """The folder of runs: --runs-dir when given, else DATA_HOME/runs. Not created here."""
+    if runs_dir is not None and str(runs_dir) == "":
+        raise RunDirError("--runs-dir is empty: give a folder, or leave the flag out for the default runs home")
     home = Path(runs_dir).expanduser() if runs_dir else data_home() / "runs"
     check_home(home)
     return home
@@ -100,10 +102,16 @@ def bundled_runs() -> dict[str, Path]:
 def resolve_run(ref: str | Path | None, runs_dir: str | Path | None = None) -> Path:
     """A RUN as the user typed it: an existing run folder, a run name in the runs home, or a bundled model's name.
 
-    None means the bundled default model. Raises RunDirError (one line) when nothing matches.
+    None means the bundled default model; an empty string names nothing and is refused (a shell variable that
+    was never set should not silently pick the bundled model or a new run). Raises RunDirError (one line) when
+    nothing matches.
     """
+    if ref is not None and str(ref) == "":
+        raise RunDirError("the RUN given is an empty string: give a run folder or a name from `chargen runs`")
+    if runs_dir is not None:
+        runs_home(runs_dir)  # a --runs-dir given but unusable (empty, a file) is said even when RUN does not need it
     bundled = bundled_runs()
-    if ref is None or str(ref) == "":
+    if ref is None:
         if "default" in bundled:
             return bundled["default"]
         raise RunDirError("no bundled model is installed; pass a RUN (see chargen runs)")

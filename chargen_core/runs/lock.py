@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from ..errors import RunDirError
 from .files import LOCK_FILE  # inside the run directory, so it moves with the run
 
+LOCK_TRIES = 10  # attempts 20 ms apart before a held lock means another writer
 
-def _flock(fd: int) -> bool:
-    """Try to take an exclusive lock on fd without waiting; False if another open file holds it."""
+
+def _flock(fd: int, shared: bool = False) -> bool:
+    """Try to take an exclusive (or shared) lock on fd without waiting; False if another open file holds it."""
     try:
         import fcntl
     except ImportError:  # Windows: lock the first byte instead (also released when the process ends)
@@ -22,10 +25,41 @@ def _flock(fd: int) -> bool:
         except OSError:
             return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
         return False
+
+
+def _unlock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def is_held(run_path: str | Path) -> bool:
+    """Whether a live process holds the run's lock (is training it). A run marked "running" whose lock nobody
+    holds was killed: its process is gone. Takes the lock for an instant to find out (acquire retries briefly,
+    so a trainer starting at that instant is not refused)."""
+    try:
+        fd = os.open(Path(run_path) / LOCK_FILE, os.O_RDONLY)
+    except FileNotFoundError:  # every writer makes the file: nobody ever held it, or the run was copied
+        return False
+    except OSError:  # cannot tell: do not call a live run dead
+        return True
+    try:
+        if not _flock(fd, shared=True):  # shared: two listings at once do not see each other as a writer
+            return True
+        _unlock(fd)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _why_not_created(path: Path, exc: OSError) -> str:
@@ -70,6 +104,7 @@ class RunLock:
                 pass
             except OSError as exc:
                 raise RunDirError(_why_not_created(self.run_path, exc)) from None
+        tries = 0
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -77,6 +112,10 @@ class RunLock:
                 raise RunDirError(f"cannot lock run dir {self.run_path}: {exc.strerror or exc}") from None
             if not _flock(fd):
                 os.close(fd)
+                tries += 1
+                if tries < LOCK_TRIES:  # held for an instant by is_held (e.g. `chargen runs`): try again
+                    time.sleep(0.02)
+                    continue
                 raise RunDirError(f"{self.run_path} is being written by {_holder(self.path)}; wait for it to "
                                   "finish or stop it (one writer per run)")
             # The file may have been removed (a new run given up) between open and lock: lock the live one.

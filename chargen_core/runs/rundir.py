@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from ..data import Vocab
-from ..errors import RunDirError, first_line
+from ..errors import ChargenError, RunDirError, first_line
 from .atomic import atomic_write_json, atomic_write_text
 from .checkpoints import Manifest, list_checkpoints, read_manifest, verify
 from .files import BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, MODEL, STATE, TEMP_PREFIX, VOCAB, manifest_path
@@ -61,6 +61,21 @@ def check_writable(path: Path) -> None:
         raise RunDirError(f"cannot write run dir {path}: {target} is not writable")
 
 
+def damaged(path: Path, problem: str) -> RunDirError:
+    """How every reader of a run reports a file it cannot use: one line, bad input (exit 2), never a traceback."""
+    return RunDirError(f"this run is damaged: {path}: {problem}")
+
+
+def read_run_text(path: Path) -> str:
+    """A run file's text; unreadable is one line, and bytes that are not UTF-8 mean the file is damaged."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RunDirError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise damaged(path, f"not UTF-8 text (byte {exc.start})") from None
+
+
 def creation_leftovers(path: Path) -> bool:
     """True when path holds nothing but what a run killed while being created leaves (its lock, temp files, the
     vocabulary written before config.json, an empty checkpoints/): a new run may be written there."""
@@ -97,7 +112,9 @@ class RunDir:
             raise RunDirError(f"run dir not found: {path}")
         if not (run.path / CONFIG).is_file() or not (run.path / VOCAB).is_file():
             raise RunDirError(f"{path} is not a chargen run (no {CONFIG} / {VOCAB})")
-        run.config  # parse now so a broken run fails at open, not later
+        # Read and check the settings and the vocabulary now, so a damaged run fails at open, before any command
+        # has loaded a model or written a byte.
+        run.model_config, run.train_config, run.corpus_config, run.vocab  # noqa: B018
         return run
 
     @classmethod
@@ -116,26 +133,38 @@ class RunDir:
     @property
     def config(self) -> dict:
         if self._config is None:
+            path = self.path / CONFIG
             try:
-                self._config = json.loads((self.path / CONFIG).read_text(encoding="utf-8"))
-                for key in ("model", "train", "corpus"):
-                    if not isinstance(self._config.get(key), dict):
-                        raise ValueError(f"missing {key!r}")
-            except (OSError, ValueError) as exc:
-                raise RunDirError(f"{self.path / CONFIG} is not a valid run config: {exc}") from None
+                config = json.loads(read_run_text(path))
+            except ValueError as exc:
+                raise damaged(path, f"not a valid run config: not JSON ({first_line(exc)})") from None
+            if not isinstance(config, dict):
+                raise damaged(path, f"not a valid run config: a JSON {type(config).__name__}, not an object")
+            for key in ("model", "train", "corpus"):
+                if not isinstance(config.get(key), dict):
+                    raise damaged(path, f"not a valid run config: no {key!r} settings")
+            self._config = config
         return self._config
+
+    def _settings(self, cls, key: str):
+        """One section of config.json as its settings type, checked as a new run's would be."""
+        section = self.config[key]
+        try:
+            return from_dict(cls, section).validate()
+        except ChargenError as exc:
+            raise damaged(self.path / CONFIG, f"{key} settings: {first_line(exc)}") from None
 
     @property
     def model_config(self) -> ModelConfig:
-        return from_dict(ModelConfig, self.config["model"])
+        return self._settings(ModelConfig, "model")
 
     @property
     def train_config(self) -> TrainConfig:
-        return from_dict(TrainConfig, self.config["train"])
+        return self._settings(TrainConfig, "train")
 
     @property
     def corpus_config(self) -> CorpusConfig:
-        return from_dict(CorpusConfig, self.config["corpus"])
+        return self._settings(CorpusConfig, "corpus")
 
     def update_train_config(self, train_config: TrainConfig) -> None:
         self._config = {**self.config, "train": to_dict(train_config)}
@@ -144,7 +173,12 @@ class RunDir:
     @property
     def vocab(self) -> Vocab:
         if self._vocab is None:
-            self._vocab = Vocab.load(self.path / VOCAB)
+            path = self.path / VOCAB
+            text = read_run_text(path)
+            try:
+                self._vocab = Vocab.from_json(text)
+            except RunDirError as exc:
+                raise damaged(path, first_line(exc)) from None
         return self._vocab
 
     # history and state ----------------------------------------------------------------------------
@@ -153,11 +187,13 @@ class RunDir:
         if not path.is_file():
             return []
         rows = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in read_run_text(path).splitlines():  # chargen writes ASCII: a crash cannot leave bad UTF-8
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except ValueError:  # a line cut short by a crash
                 continue
+            if isinstance(row, dict):
+                rows.append(row)
         return rows
 
     def append_history(self, row: dict) -> None:
@@ -167,7 +203,7 @@ class RunDir:
 
     def truncate_history(self, epochs_done: int) -> list[dict]:
         """Keep the rows of epochs a checkpoint covers (a crash may leave one more)."""
-        rows = [r for r in self.history() if r.get("epoch", 0) < epochs_done]
+        rows = [r for r in self.history() if isinstance(r.get("epoch"), int) and r["epoch"] < epochs_done]
         atomic_write_text(self.path / HISTORY, "".join(json.dumps(r) + "\n" for r in rows))
         return rows
 
@@ -178,9 +214,10 @@ class RunDir:
 
     def state(self) -> dict:
         try:
-            return json.loads((self.path / STATE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            state = json.loads((self.path / STATE).read_bytes().decode("utf-8"))
+        except (OSError, ValueError):  # missing, or damaged: it is rewritten whole at the next write
             return {}
+        return state if isinstance(state, dict) else {}
 
     def write_state(self, **state) -> None:
         atomic_write_json(self.path / STATE, {**self.state(), **state})

@@ -10,9 +10,9 @@ import keras
 import numpy as np
 
 from ..config import ModelConfig, TrainConfig
-from ..data import Corpus, Vocab, load_corpus, make_datasets
+from ..data import Corpus, Vocab, batch_notice, load_corpus, make_datasets
 from ..errors import CorpusError, SettingsError, one_line
-from ..model import architecture, carry_layers, fresh_row_count
+from ..model import architecture, carry_layers, check_fits, fresh_row_count, memory_error
 from ..runs import CONFIG, LOGS, RunDir, RunLock, check_writable
 from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback, storage_error
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
@@ -85,6 +85,7 @@ class Trainer:
         self._run = _resume
         # A run killed before its first checkpoint was written starts again from its saved settings.
         self._fresh = _resume is None or not _resume.has_checkpoint()
+        check_fits(model_config, self.vocab.size)  # a model too large for this machine: said before it is built
         self.model, manifest, self.fresh_optimizer, checkpoint = model_for_run(
             self._info, model_config, train_config, self.vocab.size, _resume, self._fresh, self.init_from)
         if manifest is not None:
@@ -96,7 +97,8 @@ class Trainer:
             fix_multiworker_logs()
         self.carry_state = self._can_carry(multiworker)
         self.data_seed = data_seed(train_config, _resume, multiworker)
-        self.splits = make_datasets(self.vocab.encode(corpus.text), self.arch.examples(model_config), train_config,
+        examples = self.arch.examples(model_config)
+        self.splits = make_datasets(self.vocab.encode(corpus.text), examples, train_config,
                                     carry=self.carry_state, replicas=self._info.replicas, data_seed=self.data_seed)
         if self.carry_state:
             # Unrolling the short loop is ~1.25x faster on CPU; on GPU it would cost the cuDNN kernel.
@@ -120,6 +122,7 @@ class Trainer:
                                 f"that: recorded it as completed (pass --epochs N with N > {done} to train longer)")
         self.keeps_state = self._info.replicas == 1 and not multiworker  # see resume_state.py
         self._saved_state = self._restorable_state(checkpoint, manifest)
+        self.notices += batch_notice(self.splits, train_config.batch_size, examples.span - 1)
         if _resume is not None and self._fresh:
             self.notices.append(f"{run_dir} has no checkpoint yet (stopped before its first one): training it from "
                                 "the start with its saved settings")
@@ -179,6 +182,7 @@ class Trainer:
     @classmethod
     def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):
         run = RunDir.open(run_dir)
+        run.history()  # read (and checked) now: nothing may be written to a run that fails on it later
         changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
         train_config = dataclasses.replace(run.train_config, **changes).validate()
         train_config = continuation(train_config, end_status(run), run.progress().global_step)
@@ -239,6 +243,7 @@ class Trainer:
         except BaseException as exc:
             # A disk that refused a write (history, state.json, a checkpoint) is the user's to fix, not a bug.
             error = storage_error(exc, self.run_path) if type(exc) is not KeyboardInterrupt else exc
+            error = memory_error(error, self.model_config, self.vocab.size)
             reason = one_line(error)
             self._record_failure("interrupted" if isinstance(exc, KeyboardInterrupt) else reason)
             self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))

@@ -43,7 +43,7 @@ def parse_form(values: dict, auto_min: float | None) -> tuple[dict, list[tuple[s
             continue
         try:
             value = kind(raw)
-            if not value > 0:
+            if not 0 < value < float("inf"):  # as TrainConfig.validate: "inf" and "nan" are not numbers of seconds
                 raise ValueError
             out[name] = value
         except ValueError:
