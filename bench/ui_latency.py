@@ -183,7 +183,7 @@ async def run(args) -> None:
     app = ChargenApp(services, corpus_source=args.corpus, config_dir=tmp, export_dir=tmp, run_root=tmp / "runs")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.main_screen
-        await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
+        await wait(pilot, lambda: screen.run.corpus is not None and screen.state != "loading")
         if not screen.live.ready:
             print("(no bundled model yet: a fake generator stands in until training makes one)")
             screen.live.replace(FakeGenerator(delay=0.002))

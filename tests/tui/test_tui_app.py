@@ -18,7 +18,7 @@ def notes(app) -> list[str]:
 
 
 async def ready(pilot):
-    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.corpus is not None
+    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.run.corpus is not None
                    and pilot.app.main_screen.live.ready)
 
 
@@ -199,7 +199,7 @@ async def test_errors_are_notifications_and_the_app_lives_on(make_app):
         await pilot.press("f2")
         assert any("cannot train yet" in n for n in notes(app))
         await pilot.press(*"hi", "enter")  # no model will ever load: say so, do not queue the prompt
-        assert app.main_screen.pending_prompt is None and app.is_running
+        assert app.main_screen.run.pending_prompt is None and app.is_running
         assert any("no model to generate with" in n for n in notes(app))
 
 

@@ -18,7 +18,7 @@ def notes(app) -> list[str]:
 
 
 async def ready(pilot):
-    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.corpus is not None
+    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.run.corpus is not None
                    and pilot.app.main_screen.live.ready)
 
 

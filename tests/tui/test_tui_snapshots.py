@@ -24,7 +24,7 @@ def app_with_output(tmp_path) -> ChargenApp:
 
 async def stream_a_prompt(pilot) -> None:
     screen = pilot.app.main_screen
-    while not (screen.live.ready and screen.corpus is not None):
+    while not (screen.live.ready and screen.run.corpus is not None):
         await pilot.pause(0.02)
     await pilot.press("ctrl+g", *"Once upon", "enter")  # ctrl+g: fixed seed, so the header line is stable
     while screen.gen.busy or screen.buffer.pending or screen.done is not None:

@@ -44,7 +44,7 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
     app = make_app(services, corpus_source=str(tiny_corpus_file))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
-        await wait_for(pilot, lambda: screen.corpus is not None, timeout=90)
+        await wait_for(pilot, lambda: screen.run.corpus is not None, timeout=90)
         screen.live.replace(services.fake)  # stands in for the bundled model until training makes one
         screen.vocab_size = 30
         services.fake.pump = screen.train.pump

@@ -15,16 +15,16 @@ class Actions:
 
     # --- generation ----------------------------------------------------------------------------------------------
     def generate(self, prompt: str) -> None:
-        untrained = self.untrained_note()
+        untrained = self.run.untrained_note()
         if not self.live.ready:
             if untrained is not None:  # nothing to sample from until training saves weights
                 self.notify(untrained, severity="warning", timeout=10)
                 return
-            if self.model_failed is not None:  # nothing is loading: waiting would be forever
-                self.notify(f"no model to generate with ({self.model_failed}); open a run with ctrl+r (or start "
+            if self.run.model_failed is not None:  # nothing is loading: waiting would be forever
+                self.notify(f"no model to generate with ({self.run.model_failed}); open a run with ctrl+r (or start "
                             "chargen --run RUN), or press F2 to train one on the corpus", severity="warning", timeout=10)
                 return
-            self.pending_prompt = prompt
+            self.run.pending_prompt = prompt
             self.notify("the model is still loading; your prompt runs when it is ready")
             return
         sampling = self.sampler(self.settings.sampling)
@@ -42,14 +42,6 @@ class Actions:
         self.view.begin_prompt(prompt, described)
         self.exchange = self.transcript.begin(prompt, described)
         self.refresh_status()
-
-    def untrained_note(self) -> str | None:
-        """Said when generating while the run in use has no checkpoint yet; None when its weights are trained."""
-        if not self.untrained:
-            return None
-        if self.live.ready and not self.train.own_generator and not self.train.running:
-            return None  # a new run that never got going: the model in use is still the one before it
-        return self.train.untrained_note(self.model_name)
 
     def sampler(self, settings):
         try:
@@ -188,23 +180,7 @@ class Actions:
             else:
                 self.notify("already training")
             return
-        info, corpus = self.run_info, self.corpus
-        resumable = info is not None and self.app.corpus_source is None
-        if resumable and info.is_default:
-            self.continue_bundled()  # never trained in place: a copy in the runs home is continued
-            return
-        if resumable:
-            self.train.start(resume=info.path)
-        elif corpus is not None:
-            model_config = getattr(self.app.services, "model_config", None)
-            self.train.start(corpus=corpus, model_config=model_config)
-            self.untrained = True
-        else:
-            reason = "the corpus is still loading" if self.corpus_loading else "no corpus loaded"
-            self.notify(f"cannot train yet: {reason}", severity="warning")
-            return
-        self.set_state("training")
-        self.notify("training started in the background")
+        self.run.start_training()
 
     def action_train_pause(self) -> None:
         paused = self.train.pause()
@@ -219,6 +195,13 @@ class Actions:
             self.notify("stopping after this batch; a checkpoint is saved")
         else:
             self.notify("nothing is training", severity="warning")
+
+    # --- runs ---------------------------------------------------------------------------------------------------
+    def action_runs(self) -> None:
+        self.run.show_runs()
+
+    def action_new_run(self) -> None:
+        self.run.ask_new_run()
 
     # --- session -------------------------------------------------------------------------------------------------
     def action_copy_output(self) -> None:

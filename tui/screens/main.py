@@ -1,6 +1,7 @@
 """The main screen: panes, output, prompt and status; routes worker messages to widgets."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from chargen_core.train import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
@@ -17,6 +18,7 @@ from ..generation import GenerationControl
 from ..keymap import KEYS
 from ..live_generator import LiveGenerator
 from ..preferences import load_preferences, save_preferences
+from ..run_controller import RunController
 from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
 from ..stream_pacer import Pacer, StreamBuffer
 from ..transcript import Transcript
@@ -27,13 +29,11 @@ from ..widgets.prompt_bar import PromptBar
 from ..widgets.status_line import StatusLine
 from ..widgets.training_pane import TrainingPane
 from .actions import Actions
-from .opening import Opening
-from .run_actions import RunActions
 
 FPS = 30  # stream frames per second: one redraw per frame, however fast the model writes
 
 
-class MainScreen(Opening, Actions, RunActions, Screen):
+class MainScreen(Actions, Screen):
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
     # What the header, the status line and the training pane show: assigning one redraws what shows it (through
@@ -62,15 +62,8 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         self.transcript = Transcript()
         self.exchange: Any = None
         self.done: msg.GenerationDone | None = None
-        self.run_info: Any = None
-        self.corpus: Any = None
-        self.corpus_loading = False
-        self.corpus_source = ""
-        self.corpus_failed: str | None = None
-        self.model_failed: str | None = None  # why the opening model did not load (None: loaded or loading)
-        self.untrained = False  # the run in use has no checkpoint yet (new, or killed before its first)
+        self.run = RunController(self)  # the run in use and its corpus
         self.vocab_size = 0
-        self.pending_prompt: str | None = None
         self.last_prompt = ""
         self.last_seed = 0
         self.quitting = False
@@ -124,15 +117,15 @@ class MainScreen(Opening, Actions, RunActions, Screen):
             self.notify(problem, severity="warning", timeout=8)
         self.query_one(PromptBar).focus_input()
         self.set_interval(1 / FPS, self.frame, name="stream-frame")
-        self.run_worker(self._find_device, thread=True, exit_on_error=False, group="startup")
-        self.run_worker(self._open, thread=True, exit_on_error=False, group="startup")
+        self.run_worker(self.run.find_device, thread=True, exit_on_error=False, group="startup")
+        self.run_worker(self.run.open, thread=True, exit_on_error=False, group="startup")
         self.refresh_status()
         self.refresh_header()
 
     # --- messages ----------------------------------------------------------------------------------------------
     def on_training_event(self, message: msg.TrainingEvent) -> None:
         if isinstance(message.event, CheckpointSaved):
-            self.untrained = False
+            self.run.untrained = False
         match message.event:
             case TrainingStarted() as event:
                 self.pane.started(event)
@@ -179,7 +172,28 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         if self.quitting:
             self.app.exit()
         else:
-            self.after_training_stopped()
+            self.run.after_training_stopped()
+
+    def on_device_known(self, message: msg.DeviceKnown) -> None:
+        self.device = message.device
+
+    def on_run_opened(self, message: msg.RunOpened) -> None:
+        self.run.opened(message.info)
+
+    def on_corpus_loaded(self, message: msg.CorpusLoaded) -> None:
+        self.run.corpus_loaded(message.corpus)
+
+    def on_run_copied(self, message: msg.RunCopied) -> None:
+        path = Path(message.path)
+        self.run.copied(path)
+        self.model_name = path.name  # model_name is a var: the header follows
+        self.notify(f"the bundled model was copied to {path}; its files are untouched")
+
+    def on_failed(self, message: msg.Failed) -> None:
+        self.run.failed(message.what, message.reason)
+        if self.state == "loading":
+            self.set_state("idle")
+        self.notify(f"{message.what}: {message.reason}", severity="error", timeout=8)
 
     def on_generator_ready(self, message: msg.GeneratorReady) -> None:
         self.vocab_size, self.model_name = message.vocab_size, message.name
