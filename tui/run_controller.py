@@ -49,7 +49,7 @@ class RunController:
                 info, generator = services.open_run(path)
                 if serial != self.open_serial:  # the user opened another run meanwhile: that one wins
                     return
-                self.screen.live.replace(generator)
+                self.screen.generation.live.replace(generator)
                 gc_tuning.settle()  # the model's objects live as long as it is open: out of the collector's way
                 self.screen.post_message(msg.RunOpened(info, generator))
         except Exception as exc:
@@ -89,7 +89,7 @@ class RunController:
             screen.query_one(CorpusPane).show_source(info.corpus_source, f"{info.model}; loading corpus…")
         if self.pending_prompt is not None:
             prompt, self.pending_prompt = self.pending_prompt, None
-            screen.generate(prompt)
+            screen.generation.generate(prompt)
 
     def corpus_loaded(self, corpus: Any) -> None:
         self.corpus, self.corpus_loading = corpus, False
@@ -117,7 +117,7 @@ class RunController:
         if not self.untrained:
             return None
         train = self.screen.train
-        if self.screen.live.ready and not train.own_generator and not train.running:
+        if self.screen.generation.live.ready and not train.own_generator and not train.running:
             return None  # a new run that never got going: the model in use is still the one before it
         return train.untrained_note(self.screen.model_name)
 
@@ -170,7 +170,7 @@ class RunController:
                 self._switch(target)
                 return
             self.pending_switch = target
-            screen.gen.stop()
+            screen.generation.jobs.stop()
             screen.train.stop()
             screen.set_state("stopping")
             screen.notify("stopping training (a checkpoint is saved), then switching…")
@@ -185,8 +185,8 @@ class RunController:
 
     def _switch(self, target: tuple[str, Any]) -> None:
         kind, value = target
-        self.screen.gen.stop()
-        self.screen.gen.stream = None  # continue and candidates must not run on the previous run's model
+        self.screen.generation.jobs.stop()
+        self.screen.generation.jobs.stream = None  # continue and candidates must not run on the previous run's model
         if kind == "open":
             self.open_run(value)
         else:

@@ -124,7 +124,7 @@ async def test_a_run_killed_before_its_first_checkpoint_opens_untrained_and_f2_t
         app.clear_notifications()
         await pilot.press(*"hi ", "enter")
         await pilot.pause()
-        assert not screen.gen.busy and screen.transcript.last_output == ""  # nothing streams from no weights
+        assert not screen.generation.jobs.busy and screen.generation.transcript.last_output == ""  # nothing streams from no weights
         assert any("gamma has no trained weights yet" in n for n in notes(app))
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.resumed == [tmp_path / "runs" / "gamma"])
@@ -137,10 +137,10 @@ async def test_a_run_killed_before_its_first_checkpoint_opens_untrained_and_f2_t
             assert any("no trained weights yet: its first checkpoint comes at step 5" in n for n in notes(app))
         finally:
             trainer.unpause()
-        await wait_for(pilot, lambda: not screen.train.running and screen.live.ready, timeout=10)
+        await wait_for(pilot, lambda: not screen.train.running and screen.generation.live.ready, timeout=10)
         assert not screen.run.untrained
         await submit(pilot, "hi ")
-        assert screen.transcript.last_output
+        assert screen.generation.transcript.last_output
 
 
 def test_services_open_a_run_without_a_checkpoint_as_untrained(tmp_path):

@@ -185,4 +185,4 @@ async def test_a_run_opened_during_start_up_wins_over_the_bundled_one(make_app):
         await wait_for(pilot, lambda: app.main_screen.model_name == "beta")
         gate.set()
         await pilot.pause(0.3)
-        assert app.main_screen.model_name == "beta" and app.main_screen.live.ready
+        assert app.main_screen.model_name == "beta" and app.main_screen.generation.live.ready

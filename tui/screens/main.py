@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from chargen_core.train import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
                                 TrainingStarted)
@@ -14,14 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from .. import messages as msg
-from ..generation import GenerationControl
+from ..generation_controller import FPS, GenerationController
 from ..keymap import KEYS
-from ..live_generator import LiveGenerator
 from ..preferences import load_preferences, save_preferences
 from ..run_controller import RunController
 from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
-from ..stream_pacer import Pacer, StreamBuffer
-from ..transcript import Transcript
 from ..training import TrainingControl, finished_text
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView
@@ -29,8 +25,6 @@ from ..widgets.prompt_bar import PromptBar
 from ..widgets.status_line import StatusLine
 from ..widgets.training_pane import TrainingPane
 from .actions import Actions
-
-FPS = 30  # stream frames per second: one redraw per frame, however fast the model writes
 
 
 class MainScreen(Actions, Screen):
@@ -46,26 +40,12 @@ class MainScreen(Actions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        from chargen_core.generate import LiveSettings
-
         self.colour = True
         self.load_preferences()
-        self.handle = LiveSettings(self.settings.sampling, self.settings.stop)  # read by the stream per char
-        self.candidate_prompt: str | None = None
-        self.drawn_settings = None  # settings of the last char shown: a change gets a marker
-        self.live = LiveGenerator()
-        self.buffer = StreamBuffer()
-        self.set_lookahead()
-        self.pacer = Pacer(FPS)
-        self.gen = GenerationControl(self, self.live, self.buffer)
-        self.train = TrainingControl(self, self.app.services, self.live, self.app.run_root)
-        self.transcript = Transcript()
-        self.exchange: Any = None
-        self.done: msg.GenerationDone | None = None
+        self.generation = GenerationController(self, self.settings, SPEEDS[self.speed_index])
+        self.train = TrainingControl(self, self.app.services, self.generation.live, self.app.run_root)
         self.run = RunController(self)  # the run in use and its corpus
         self.vocab_size = 0
-        self.last_prompt = ""
-        self.last_seed = 0
         self.quitting = False
 
     def compose(self) -> ComposeResult:
@@ -98,12 +78,6 @@ class MainScreen(Actions, Screen):
         self.settings = GenSettings(length=length if length in LENGTHS else self.settings.length,
                                     stop=stop if stop in STOPS else ())
 
-    def set_lookahead(self) -> None:
-        """At a typing speed the sampler runs only a few frames ahead of what is shown, so a key changes the
-        text the user is about to read, not text already sampled and waiting; at max speed it runs free."""
-        speed = SPEEDS[self.speed_index]
-        self.buffer.max_pending = max(4, 2 * speed // FPS) if speed else 50_000
-
     def save_preferences(self) -> None:
         problem = save_preferences(self.app.config_folder, {
             "speed": SPEEDS[self.speed_index], "colour": self.view.colour,
@@ -116,7 +90,7 @@ class MainScreen(Actions, Screen):
         for problem in self.preference_problems:
             self.notify(problem, severity="warning", timeout=8)
         self.query_one(PromptBar).focus_input()
-        self.set_interval(1 / FPS, self.frame, name="stream-frame")
+        self.set_interval(1 / FPS, self.generation.frame, name="stream-frame")
         self.run_worker(self.run.find_device, thread=True, exit_on_error=False, group="startup")
         self.run_worker(self.run.open, thread=True, exit_on_error=False, group="startup")
         self.refresh_status()
@@ -200,61 +174,22 @@ class MainScreen(Actions, Screen):
         self.notify(f"now sampling from {message.name} as it trains")
 
     def on_generation_done(self, message: msg.GenerationDone) -> None:
-        if not self.gen.finished(message.token):
-            return
-        for notice in message.notices:
-            self.notify(notice, severity="warning")
-        if message.error:
-            self.notify(f"generation failed: {message.error}", severity="error", timeout=8)
-        self.done = message
-        self.refresh_status()
+        self.generation.finished(message)
 
     def on_compare_done(self, message: msg.CompareDone) -> None:
-        self.view.begin_prompt(message.prompt, "compare: every strategy")
-        exchange = self.transcript.begin(message.prompt, "compare")
-        for label, result in message.results:
-            self.view.note(f"── {label}")
-            self.view.append(result.text)
-            self.transcript.add(exchange, f"\n── {label}\n{result.text}")
+        self.generation.compared(message)
 
     def on_candidates_ready(self, message: msg.CandidatesReady) -> None:
-        from .dialogs import CandidatesScreen
-
-        def picked(char: str | None) -> None:
-            if char:
-                self.pick_candidate(char)
-            else:
-                self.candidate_prompt = None
-
-        self.app.push_screen(CandidatesScreen(message.context, message.candidates), picked)
+        self.generation.show_candidates(message)
 
     def on_prompt_area_submitted(self, message: PromptBar.Submitted) -> None:
-        prompt = message.prompt or self.last_prompt
+        prompt = message.prompt or self.generation.last_prompt
         if not prompt:
             self.notify("type a prompt first", severity="warning")
             return
-        self.generate(prompt)
+        self.generation.generate(prompt)
 
-    # --- streaming ---------------------------------------------------------------------------------------------
-    def frame(self) -> None:
-        """One stream frame: move what the typing speed allows from the buffer into the view."""
-        text, probs, marks = self.buffer.take(self.pacer.budget(SPEEDS[self.speed_index]))
-        if text:
-            # A marker where the settings differ from those of the char before (not at a generation's start).
-            drawn = []
-            for at, settings in marks:
-                if self.drawn_settings is not None and settings != self.drawn_settings:
-                    drawn.append(at)
-                self.drawn_settings = settings
-            self.view.append(text, probs, drawn)
-            if self.exchange is not None:
-                self.transcript.add(self.exchange, text, marks)
-        elif self.done is not None and not self.gen.busy and not self.view.waiting:
-            done, self.done = self.done, None
-            rate = done.chars / done.seconds if done.seconds > 0 else 0.0
-            self.view.note(f"— {done.chars} chars, {rate:,.0f} chars/s" + (" (stopped)" if done.cancelled else ""))
-            self.refresh_status()
-
+    # --- what the screen shows ------------------------------------------------------------------------------------
     def set_state(self, state: str) -> None:
         self.state = state
 
@@ -281,5 +216,5 @@ class MainScreen(Actions, Screen):
         self.app.sub_title = f"{self.device} · {self.state}"
 
     def refresh_status(self) -> None:
-        busy = "generating…" if self.gen.busy else ""
+        busy = "generating…" if self.generation.busy else ""
         self.query_one(StatusLine).show(self.settings, self.view.colour, SPEEDS[self.speed_index], busy)
