@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from pathlib import Path
 from typing import Any
 
 from chargen_core.errors import one_line
@@ -189,6 +190,23 @@ class GenerationController:
             screen.view.begin_prompt(prompt, described)
             self.exchange = self.transcript.begin(prompt, described)
         self.resume(feed=char)
+
+    # --- the transcript -------------------------------------------------------------------------------------------
+    def copy_output(self) -> None:
+        text = self.transcript.last_output
+        if not text:
+            self.screen.notify("no output to copy yet", severity="warning")
+            return
+        self.screen.app.copy_to_clipboard(text)  # OSC 52: reaches the local clipboard through SSH
+        self.screen.notify(f"copied {len(text)} characters")
+
+    def export(self, header: str) -> None:
+        try:
+            path = self.transcript.export(Path(self.screen.app.export_dir), header)
+        except OSError as exc:
+            self.screen.notify(f"export failed: {one_line(exc)}", severity="error")
+            return
+        self.screen.notify(f"session saved to {path}")
 
     # --- settings ------------------------------------------------------------------------------------------------
     def apply_settings(self, settings: GenSettings) -> None:

@@ -1,4 +1,5 @@
-"""The main screen: panes, output, prompt and status; routes worker messages to widgets."""
+"""The main screen: panes, output, prompt and status. It owns the run, generation and training controllers,
+routes worker messages to them and to the widgets, and turns each key into a call on one of them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,21 +14,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from .. import messages as msg
+from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
 from ..generation_controller import FPS, GenerationController
 from ..keymap import KEYS
 from ..preferences import load_preferences, save_preferences
 from ..run_controller import RunController
-from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
 from ..training import TrainingControl, finished_text
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView
 from ..widgets.prompt_bar import PromptBar
 from ..widgets.status_line import StatusLine
 from ..widgets.training_pane import TrainingPane
-from .actions import Actions
 
 
-class MainScreen(Actions, Screen):
+class MainScreen(Screen):
+    """Owns the run, generation and training controllers; each key's action is a call into one of them."""
+
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
     # What the header, the status line and the training pane show: assigning one redraws what shows it (through
@@ -95,6 +97,130 @@ class MainScreen(Actions, Screen):
         self.run_worker(self.run.open, thread=True, exit_on_error=False, group="startup")
         self.refresh_status()
         self.refresh_header()
+
+    # --- generation ---------------------------------------------------------------------------------------------
+    def action_stop_generation(self) -> None:
+        self.generation.stop()
+
+    def action_regenerate(self) -> None:
+        self.generation.regenerate()
+
+    def action_continue(self) -> None:
+        self.generation.resume()
+
+    def action_compare(self) -> None:
+        self.generation.compare()
+
+    def action_candidates(self) -> None:
+        self.generation.candidates()
+
+    # --- settings ------------------------------------------------------------------------------------------------
+    def apply_settings(self, settings) -> None:
+        self.generation.apply_settings(settings)
+
+    def action_strategy_next(self) -> None:
+        self.apply_settings(self.settings.next_strategy())
+
+    def action_temperature(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_temperature(sign))
+
+    def action_k(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_k(sign))
+
+    def action_p(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_p(sign))
+
+    def action_repetition(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_repetition(sign))
+
+    def action_length(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_length(sign))
+        self.save_preferences()
+
+    def action_stop_next(self) -> None:
+        self.apply_settings(self.settings.next_stop())
+        self.save_preferences()
+
+    def action_seed_toggle(self) -> None:
+        self.apply_settings(self.settings.toggle_seed(self.generation.last_seed))
+
+    def action_toggle_colour(self) -> None:
+        self.view.colour = not self.view.colour
+        self.refresh_status()
+        self.save_preferences()
+
+    def action_speed_next(self) -> None:
+        self.speed_index = (self.speed_index + 1) % len(SPEEDS)
+        self.generation.set_lookahead(SPEEDS[self.speed_index])
+        self.save_preferences()
+
+    def action_page(self, sign: int) -> None:
+        if sign < 0:
+            self.view.scroll_page_up(animate=False)
+        else:
+            self.view.scroll_page_down(animate=False)
+
+    # --- training ------------------------------------------------------------------------------------------------
+    def action_train_start(self) -> None:
+        if self.train.running:
+            if self.train.paused:
+                self.action_train_pause()
+            else:
+                self.notify("already training")
+            return
+        self.run.start_training()
+
+    def action_train_pause(self) -> None:
+        paused = self.train.pause()
+        if paused is None:
+            self.notify("nothing is training", severity="warning")
+        else:
+            self.set_state("paused" if paused else "training")
+
+    def action_train_stop(self) -> None:
+        if self.train.stop():
+            self.set_state("stopping")
+            self.notify("stopping after this batch; a checkpoint is saved")
+        else:
+            self.notify("nothing is training", severity="warning")
+
+    # --- runs ---------------------------------------------------------------------------------------------------
+    def action_runs(self) -> None:
+        self.run.show_runs()
+
+    def action_new_run(self) -> None:
+        self.run.ask_new_run()
+
+    # --- session -------------------------------------------------------------------------------------------------
+    def action_copy_output(self) -> None:
+        self.generation.copy_output()
+
+    def action_export(self) -> None:
+        self.generation.export(f"chargen session · model {self.model_name} · device {self.device}")
+
+    def action_help(self) -> None:
+        from .dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.app.keymap))
+
+    def action_request_quit(self) -> None:
+        if not self.train.running:
+            self.app.exit()
+            return
+        from .dialogs import ConfirmQuit
+
+        def answer(yes: bool | None) -> None:
+            if yes and not self.train.running:  # training ended while the question was open
+                self.app.exit()
+            elif yes:
+                self.quitting = True
+                self.generation.jobs.stop()
+                if self.train.trainer is not None:
+                    self.train.stop()
+                    self.set_state("stopping")
+                self.notify("stopping training and saving a checkpoint, then quitting…")
+
+        self.app.push_screen(ConfirmQuit(), answer)
 
     # --- messages ----------------------------------------------------------------------------------------------
     def on_training_event(self, message: msg.TrainingEvent) -> None:
