@@ -35,9 +35,9 @@ PROMPTS = ("The ", "What is ", "Thus ", "In the ", "He who ", "Man ", "We ")
 
 def keep_streaming(screen, rng: random.Random) -> int:
     """Start a new generation when the last one ended; returns 1 if one was started."""
-    if screen.gen.busy or screen.buffer.pending:
+    if screen.generation.jobs.busy or screen.generation.buffer.pending:
         return 0
-    screen.generate(rng.choice(PROMPTS))
+    screen.generation.generate(rng.choice(PROMPTS))
     return 1
 
 
@@ -57,7 +57,7 @@ async def soak(args) -> int:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.main_screen
         await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
-        await wait(pilot, lambda: screen.live.ready)
+        await wait(pilot, lambda: screen.generation.live.ready)
         screen.settings = screen.settings.__class__(length=args.length)
         frames = count_frames(app)
         painted = PaintedStatus(screen.query_one(StatusLine))

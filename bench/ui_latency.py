@@ -139,14 +139,14 @@ async def steering_latency(app, presses: int) -> list[float]:
     from textual import events
 
     screen, out, marks = app.main_screen, [], []
-    put = screen.buffer.put
+    put = screen.generation.buffer.put
 
     def recording(char, prob, token, cancelled=lambda: False, mark=None):
         if mark is not None:
             marks.append((time.perf_counter(), mark))
         return put(char, prob, token, cancelled, mark)
 
-    screen.buffer.put = recording
+    screen.generation.buffer.put = recording
     try:
         for i in range(presses):
             key, before = ("up" if i % 2 == 0 else "down"), screen.settings.temperature
@@ -163,13 +163,13 @@ async def steering_latency(app, presses: int) -> list[float]:
             out.append((hit - start) * 1000)
             await asyncio.sleep(0.1)
     finally:
-        screen.buffer.put = put
+        screen.generation.buffer.put = put
     return out
 
 
 def set_speed(screen, speed: int) -> None:
     screen.speed_index = SPEEDS.index(speed)
-    screen.set_lookahead()
+    screen.generation.set_lookahead(speed)
 
 
 def report(label: str, ms: list[float]) -> None:
@@ -183,10 +183,10 @@ async def run(args) -> None:
     app = ChargenApp(services, corpus_source=args.corpus, config_dir=tmp, export_dir=tmp, run_root=tmp / "runs")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.main_screen
-        await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
-        if not screen.live.ready:
+        await wait(pilot, lambda: screen.run.corpus is not None and screen.state != "loading")
+        if not screen.generation.live.ready:
             print("(no bundled model yet: a fake generator stands in until training makes one)")
-            screen.live.replace(FakeGenerator(delay=0.002))
+            screen.generation.live.replace(FakeGenerator(delay=0.002))
             screen.vocab_size = 60
         screen.action_train_start()
         await wait(pilot, lambda: screen.train.pump.batches >= 3)
@@ -197,21 +197,21 @@ async def run(args) -> None:
 
         set_speed(screen, 0)  # the hardest case for the UI: the stream runs as fast as the model writes
         screen.settings = screen.settings.__class__(length=20_000)  # the stream outlasts the measurement
-        screen.generate("The ")
-        await wait(pilot, lambda: screen.gen.busy)
+        screen.generation.generate("The ")
+        await wait(pilot, lambda: screen.generation.jobs.busy)
         report("keypress → screen updated (training+stream)", await keypress_latency(app, frames, args.presses))
         screen.action_stop_generation()
         for speed in (SPEEDS[0], 0):  # the default typing speed, then as fast as the model writes
             set_speed(screen, speed)
             screen.settings = screen.settings.__class__(length=None)  # until Esc
-            screen.generate("The ")
-            await wait(pilot, lambda: screen.gen.busy)
+            screen.generation.generate("The ")
+            await wait(pilot, lambda: screen.generation.jobs.busy)
             label = f"{speed} ch/s" if speed else "max speed"
             report(f"keypress → first char sampled with it ({label})", await steering_latency(app, args.presses))
             screen.action_stop_generation()
         set_speed(screen, SPEEDS[0])
         screen.settings = screen.settings.__class__(length=600)
-        screen.generate("The meaning of ")
+        screen.generation.generate("The meaning of ")
         await asyncio.sleep(3.0)
         app.save_screenshot(filename=Path(args.screenshot).name, path=str(Path(args.screenshot).parent))
         print(f"screenshot saved to {args.screenshot}; training steps so far {screen.train.pump.batches}")
@@ -224,20 +224,20 @@ async def run(args) -> None:
         # 1,000,000 chars through the stream buffer and the view, from a fast fake generator. The swap waits for
         # the generator's lock, which the stopped stream's worker releases when it ends: wait for that first.
         await wait(pilot, lambda: all(w.is_finished for w in screen.workers if w.group == "generation"))
-        screen.live.replace(FakeGenerator())
+        screen.generation.live.replace(FakeGenerator())
         set_speed(screen, 0)
         screen.settings = screen.settings.__class__(length=args.stream_chars)
         screen.view.clear()
         base, appends0, drawn0, start = rss_mb(), screen.view.frames, len(frames), time.perf_counter()
-        screen.generate("x")
-        await wait(pilot, lambda: not screen.gen.busy and screen.buffer.pending == 0)
+        screen.generation.generate("x")
+        await wait(pilot, lambda: not screen.generation.jobs.busy and screen.generation.buffer.pending == 0)
         seconds = time.perf_counter() - start
         print(f"streamed {args.stream_chars:,} chars in {seconds:.1f} s ({args.stream_chars / seconds:,.0f} chars/s): "
               f"{(len(frames) - drawn0) / seconds:.1f} screen updates/s, "
               f"{(screen.view.frames - appends0) / seconds:.1f} stream flushes/s (cap 30)")
         print(f"memory: RSS {base:.0f} MB before, {rss_mb():.0f} MB after (+{rss_mb() - base:.0f} MB); "
               f"view keeps {screen.view.total_chars:,} chars, transcript keeps "
-              f"{sum(len(''.join(e.output)) for e in screen.transcript.exchanges):,}")
+              f"{sum(len(''.join(e.output)) for e in screen.generation.transcript.exchanges):,}")
 
 
 def main() -> None:

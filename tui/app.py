@@ -74,7 +74,7 @@ class ChargenApp(App):
         if isinstance(event, events.Key) and event.key == "escape":
             self.last_escape = event.time  # the prompt drops the "^" a fast Esc Esc can turn into
         if isinstance(event, events.Key) and self.main_screen is not None:
-            self.main_screen.gen.quiet()  # answer keys first; the stream resumes a tenth of a second later
+            self.main_screen.generation.jobs.quiet()  # answer keys first; the stream resumes a tenth of a second later
         await super().on_event(event)
 
     def action_request_quit(self) -> None:

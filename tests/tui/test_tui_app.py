@@ -18,14 +18,14 @@ def notes(app) -> list[str]:
 
 
 async def ready(pilot):
-    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.corpus is not None
-                   and pilot.app.main_screen.live.ready)
+    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.run.corpus is not None
+                   and pilot.app.main_screen.generation.live.ready)
 
 
 async def submit(pilot, prompt: str):
     await pilot.press(*prompt, "enter")
     screen = pilot.app.main_screen
-    await wait_for(pilot, lambda: not screen.gen.busy and screen.buffer.pending == 0 and screen.done is None)
+    await wait_for(pilot, lambda: not screen.generation.jobs.busy and screen.generation.buffer.pending == 0 and screen.generation.done is None)
 
 
 async def test_prompt_streams_into_the_view(make_app):
@@ -36,7 +36,7 @@ async def test_prompt_streams_into_the_view(make_app):
         view = app.main_screen.view
         assert "› hello" in view.text and "the quick brown fox" in view.text
         assert "400 chars" in view.text  # the summary line after the stream
-        assert view.frames >= 1 and app.main_screen.transcript.last_output.startswith("the quick")
+        assert view.frames >= 1 and app.main_screen.generation.transcript.last_output.startswith("the quick")
 
 
 async def test_setting_keys_change_the_status_line(make_app):
@@ -64,10 +64,10 @@ async def test_escape_stops_a_running_generation(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press(*"go", "enter")
-        await wait_for(pilot, lambda: app.main_screen.gen.busy)
+        await wait_for(pilot, lambda: app.main_screen.generation.jobs.busy)
         await pilot.press("escape")
         services.generator.gate.set()
-        await wait_for(pilot, lambda: app.main_screen.gen.busy is False)
+        await wait_for(pilot, lambda: app.main_screen.generation.jobs.busy is False)
         await pilot.pause(0.1)
         assert "— stopped" in app.main_screen.view.text
 
@@ -79,7 +79,7 @@ async def test_regenerate_compare_candidates(make_app):
         await ready(pilot)
         await submit(pilot, "abc")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: len(services.generator.calls) == 2 and not app.main_screen.gen.busy)
+        await wait_for(pilot, lambda: len(services.generator.calls) == 2 and not app.main_screen.generation.jobs.busy)
         assert [c[0] for c in services.generator.calls] == ["abc", "abc"]
         await pilot.press("f6")
         await wait_for(pilot, lambda: "── top-k 5" in app.main_screen.view.text)
@@ -199,7 +199,7 @@ async def test_errors_are_notifications_and_the_app_lives_on(make_app):
         await pilot.press("f2")
         assert any("cannot train yet" in n for n in notes(app))
         await pilot.press(*"hi", "enter")  # no model will ever load: say so, do not queue the prompt
-        assert app.main_screen.pending_prompt is None and app.is_running
+        assert app.main_screen.run.pending_prompt is None and app.is_running
         assert any("no model to generate with" in n for n in notes(app))
 
 

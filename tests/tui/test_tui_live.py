@@ -18,13 +18,13 @@ def notes(app) -> list[str]:
 
 
 async def ready(pilot):
-    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.corpus is not None
-                   and pilot.app.main_screen.live.ready)
+    await wait_for(pilot, lambda: pilot.app.main_screen is not None and pilot.app.main_screen.run.corpus is not None
+                   and pilot.app.main_screen.generation.live.ready)
 
 
 async def idle(pilot):
     screen = pilot.app.main_screen
-    await wait_for(pilot, lambda: not screen.gen.busy and screen.buffer.pending == 0 and screen.done is None)
+    await wait_for(pilot, lambda: not screen.generation.jobs.busy and screen.generation.buffer.pending == 0 and screen.generation.done is None)
 
 
 async def test_a_key_mid_stream_applies_from_the_next_char_with_a_marker_and_a_segment(make_app, tmp_path):
@@ -37,14 +37,14 @@ async def test_a_key_mid_stream_applies_from_the_next_char_with_a_marker_and_a_s
         screen = app.main_screen
         await pilot.press(*"go", "enter")
         fake.steps.release(10)
-        await wait_for(pilot, lambda: len(fake.used) == 10 and screen.buffer.pending == 0)
+        await wait_for(pilot, lambda: len(fake.used) == 10 and screen.generation.buffer.pending == 0)
         await pilot.press("up")  # T 0.8 -> 0.9 while the stream waits before char 11
         fake.steps.release(390)
         await idle(pilot)
         temps = [s.temperature for s in fake.used]
         assert temps[:10] == [0.8] * 10 and temps[10:] == [0.9] * 390
         assert screen.view.marks == 1
-        assert "T=0.90" not in screen.transcript.exchanges[-1].output[0]  # the marker is a style, not text
+        assert "T=0.90" not in screen.generation.transcript.exchanges[-1].output[0]  # the marker is a style, not text
         await pilot.press("ctrl+s")
         exported = list((tmp_path / "export").glob("chargen-session-*.json"))
         generation = json.loads(exported[0].read_text())["generations"][-1]
@@ -82,7 +82,7 @@ async def test_continue_extends_the_last_output_from_the_same_stream(make_app):
         await pilot.press("ctrl+n")
         await idle(pilot)
         assert len(services.generator.streams) == 1 and services.generator.streams[0].position == 800
-        assert len(screen.transcript.exchanges) == 1 and len(screen.transcript.last_output) == 800
+        assert len(screen.generation.transcript.exchanges) == 1 and len(screen.generation.transcript.last_output) == 800
         assert screen.view.text.count("400 chars") == 1  # the first summary went; the continued one stays
 
 
@@ -96,7 +96,7 @@ async def test_a_stop_string_ends_the_stream(make_app):
         assert "stop=blank line" in str(app.main_screen.query_one("#status").render())
         await pilot.press(*"go", "enter")
         await idle(pilot)
-        assert app.main_screen.transcript.last_output == "one line\n\n"
+        assert app.main_screen.generation.transcript.last_output == "one line\n\n"
 
 
 async def test_until_esc_streams_with_bounded_memory(make_app):
@@ -105,19 +105,19 @@ async def test_until_esc_streams_with_bounded_memory(make_app):
         await ready(pilot)
         screen = app.main_screen
         screen.view.max_chars = 3000
-        screen.transcript = Transcript(max_chars_each=2000)
+        screen.generation.transcript = Transcript(max_chars_each=2000)
         for _ in range(4):
             await pilot.press("ctrl+l")
         assert "len=until Esc" in str(screen.query_one("#status").render())
         await pilot.press(*"go", "enter")
-        await wait_for(pilot, lambda: screen.transcript.exchanges[-1].chars > 20_000, timeout=20)
-        assert screen.gen.busy
+        await wait_for(pilot, lambda: screen.generation.transcript.exchanges[-1].chars > 20_000, timeout=20)
+        assert screen.generation.jobs.busy
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not screen.gen.busy)
+        await wait_for(pilot, lambda: not screen.generation.jobs.busy)
         from chargen_tui.widgets.output_view import MAX_PARAGRAPH
 
         # The view keeps its limit plus at most the open paragraph; the transcript keeps its limit.
-        assert screen.view.total_chars <= 3000 + MAX_PARAGRAPH and len(screen.transcript.last_output) == 2000
+        assert screen.view.total_chars <= 3000 + MAX_PARAGRAPH and len(screen.generation.transcript.last_output) == 2000
 
 
 async def test_prompt_newline_history_paste_and_escape_artefact(make_app):
@@ -167,7 +167,7 @@ async def test_pick_a_candidate_appends_it_and_continues(make_app):
         await idle(pilot)
         stream = services.generator.streams[-1]
         assert stream.fed == ["x"] and len(services.generator.streams) == 1
-        assert screen.transcript.last_output[400] == "x" and len(screen.transcript.last_output) == 801
+        assert screen.generation.transcript.last_output[400] == "x" and len(screen.generation.transcript.last_output) == 801
 
 
 async def test_settings_file_round_trips(make_app, tmp_path):
@@ -189,7 +189,7 @@ async def test_keys_beyond_the_vocabulary_are_clamped_with_a_notice(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         await pilot.press("f8", *["shift+up"] * 26)  # top-k; the fake vocabulary has 30 ids, 29 usable
-        assert app.main_screen.settings.k == 29 and app.main_screen.handle.settings.k == 29
+        assert app.main_screen.settings.k == 29 and app.main_screen.generation.handle.settings.k == 29
         assert any("larger than the vocabulary" in n for n in notes(app))
 
 

@@ -91,7 +91,7 @@ async def test_generating_before_a_new_run_s_first_checkpoint_says_so(make_app, 
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         screen = app.main_screen
-        screen.start_new_run(NewRunSpec(services.load_corpus("good.txt")))
+        screen.run.start_new_run(NewRunSpec(services.load_corpus("good.txt")))
         trainer = await paused_trainer(pilot, screen)
         try:
             await wait_for(pilot, lambda: screen.train.first_checkpoint == 5)  # the fake's epoch: 5 steps
@@ -107,7 +107,7 @@ async def test_generating_before_a_new_run_s_first_checkpoint_says_so(make_app, 
         finally:
             trainer.unpause()
         await wait_for(pilot, lambda: not screen.train.running, timeout=10)
-        assert not screen.untrained  # the epoch's checkpoint was saved
+        assert not screen.run.untrained  # the epoch's checkpoint was saved
         app.clear_notifications()
         await submit(pilot, "hi ")
         assert not any("checkpoint" in n for n in notes(app)) and "hi " in screen.view.text
@@ -119,12 +119,12 @@ async def test_a_run_killed_before_its_first_checkpoint_opens_untrained_and_f2_t
     app = make_app(services, run_path=tmp_path / "runs" / "gamma")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
-        await wait_for(pilot, lambda: screen.model_name == "gamma" and screen.corpus is not None)
+        await wait_for(pilot, lambda: screen.model_name == "gamma" and screen.run.corpus is not None)
         assert any("gamma has no trained weights yet" in n and "F2" in n for n in notes(app))
         app.clear_notifications()
         await pilot.press(*"hi ", "enter")
         await pilot.pause()
-        assert not screen.gen.busy and screen.transcript.last_output == ""  # nothing streams from no weights
+        assert not screen.generation.jobs.busy and screen.generation.transcript.last_output == ""  # nothing streams from no weights
         assert any("gamma has no trained weights yet" in n for n in notes(app))
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.resumed == [tmp_path / "runs" / "gamma"])
@@ -137,10 +137,10 @@ async def test_a_run_killed_before_its_first_checkpoint_opens_untrained_and_f2_t
             assert any("no trained weights yet: its first checkpoint comes at step 5" in n for n in notes(app))
         finally:
             trainer.unpause()
-        await wait_for(pilot, lambda: not screen.train.running and screen.live.ready, timeout=10)
-        assert not screen.untrained
+        await wait_for(pilot, lambda: not screen.train.running and screen.generation.live.ready, timeout=10)
+        assert not screen.run.untrained
         await submit(pilot, "hi ")
-        assert screen.transcript.last_output
+        assert screen.generation.transcript.last_output
 
 
 def test_services_open_a_run_without_a_checkpoint_as_untrained(tmp_path):

@@ -17,4 +17,4 @@ async def test_enter_without_a_model_says_how_to_get_one(make_app):
         said = [n for n in notes(app) if "no model to generate with" in n]
         assert said and "F2" in said[0] and "ctrl+r" in said[0] and "not a chargen run" in said[0]
         assert not any("still loading" in n for n in notes(app))
-        assert app.main_screen.pending_prompt is None and app.is_running
+        assert app.main_screen.run.pending_prompt is None and app.is_running

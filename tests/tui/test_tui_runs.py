@@ -31,13 +31,13 @@ async def test_runs_screen_swaps_header_panes_and_generator(make_app, tmp_path):
         screen = app.main_screen
         assert screen.model_name == "default"
         await open_from_runs_screen(pilot)  # the first row: alpha
-        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.corpus is not None)
+        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.run.corpus is not None)
         assert app.title == "chargen · alpha"
         assert "corpus-of-alpha" in corpus_text(app)
         assert screen.pane.position == "5 epochs trained"
         await submit(pilot, "hi ")
         assert "alpha writes this." in screen.view.text and services.generators["alpha"].calls
-        assert screen.run_info.path == tmp_path / "runs" / "alpha"
+        assert screen.run.info.path == tmp_path / "runs" / "alpha"
 
 
 async def test_palette_lists_the_runs_and_new_run_commands(make_app):
@@ -58,7 +58,7 @@ async def test_f2_on_an_opened_run_continues_its_epochs(make_app, tmp_path):
         await ready(pilot)
         screen = app.main_screen
         await open_from_runs_screen(pilot)
-        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.corpus is not None)
+        await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.run.corpus is not None)
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.trainers and screen.pane.position.startswith("epoch 6/7"))
         assert services.resumed == [tmp_path / "runs" / "alpha"] and services.specs == []
@@ -82,14 +82,14 @@ async def test_f2_on_the_bundled_model_copies_it_first(make_app, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         screen = app.main_screen
-        assert screen.run_info.is_default
+        assert screen.run.info.is_default
         await pilot.press("f2")
         await wait_for(pilot, lambda: not screen.train.running and screen.state == "done", timeout=15)
         source, copy = services.copies[0]
         assert source == bundled and copy.parent == tmp_path / "runs" and copy.name.startswith("default-copy")
         assert services.resumed == [copy]
         assert sha256s(copy) == {k: v for k, v in before.items() if not k.startswith(".")}
-        assert screen.model_name == copy.name and not screen.run_info.is_default
+        assert screen.model_name == copy.name and not screen.run.info.is_default
         assert any("untouched" in n for n in notes(app))
         assert not any("fresh optimizer" in n for n in notes(app))
         services.weights_only = True  # as the installed bundled model (best.keras without optimizer state)
@@ -185,4 +185,4 @@ async def test_a_run_opened_during_start_up_wins_over_the_bundled_one(make_app):
         await wait_for(pilot, lambda: app.main_screen.model_name == "beta")
         gate.set()
         await pilot.pause(0.3)
-        assert app.main_screen.model_name == "beta" and app.main_screen.live.ready
+        assert app.main_screen.model_name == "beta" and app.main_screen.generation.live.ready

@@ -24,10 +24,10 @@ def app_with_output(tmp_path) -> ChargenApp:
 
 async def stream_a_prompt(pilot) -> None:
     screen = pilot.app.main_screen
-    while not (screen.live.ready and screen.corpus is not None):
+    while not (screen.generation.live.ready and screen.run.corpus is not None):
         await pilot.pause(0.02)
     await pilot.press("ctrl+g", *"Once upon", "enter")  # ctrl+g: fixed seed, so the header line is stable
-    while screen.gen.busy or screen.buffer.pending or screen.done is not None:
+    while screen.generation.jobs.busy or screen.generation.buffer.pending or screen.generation.done is not None:
         await pilot.pause(0.02)
     await pilot.pause(0.1)
 

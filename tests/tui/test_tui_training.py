@@ -44,8 +44,8 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
     app = make_app(services, corpus_source=str(tiny_corpus_file))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
-        await wait_for(pilot, lambda: screen.corpus is not None, timeout=90)
-        screen.live.replace(services.fake)  # stands in for the bundled model until training makes one
+        await wait_for(pilot, lambda: screen.run.corpus is not None, timeout=90)
+        screen.generation.live.replace(services.fake)  # stands in for the bundled model until training makes one
         screen.vocab_size = 30
         services.fake.pump = screen.train.pump
         await pilot.press(*"the ")
@@ -59,7 +59,7 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
         await pilot.press("f3")
         await wait_for(pilot, lambda: screen.state in ("done", "failed"), timeout=90)
         assert screen.state == "done", [n.message for n in app._notifications]
-        await wait_for(pilot, lambda: not screen.gen.busy, timeout=30)
+        await wait_for(pilot, lambda: not screen.generation.jobs.busy, timeout=30)
         assert "› the" in screen.view.text and len(services.fake.calls) == 1
         first = services.fake.batches_seen[0]
         assert first < screen.train.pump.batches, "no training step ended after the generation began"
@@ -75,7 +75,7 @@ async def test_real_training_while_streaming(make_app, tiny_corpus_file, tmp_pat
         await wait_for(pilot, lambda: "chars," in screen.view.text, timeout=30)
         screen.view.clear()
         await pilot.press(*"the ", "enter")
-        await wait_for(pilot, lambda: not screen.gen.busy and "chars," in screen.view.text, timeout=30)
-        generated = screen.transcript.last_output
+        await wait_for(pilot, lambda: not screen.generation.jobs.busy and "chars," in screen.view.text, timeout=30)
+        generated = screen.generation.transcript.last_output
         assert len(generated) == screen.settings.length and len(services.fake.calls) == 1
         assert set(generated) <= set(Path(tiny_corpus_file).read_text())

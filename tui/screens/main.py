@@ -1,7 +1,8 @@
-"""The main screen: panes, output, prompt and status; routes worker messages to widgets."""
+"""The main screen: panes, output, prompt and status. It owns the run, generation and training controllers,
+routes worker messages to them and to the widgets, and turns each key into a call on one of them."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 from chargen_core.train import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
                                 TrainingStarted)
@@ -13,27 +14,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from .. import messages as msg
-from ..generation import GenerationControl
-from ..keymap import KEYS
-from ..live_generator import LiveGenerator
-from ..preferences import load_preferences, save_preferences
 from ..gen_settings import LENGTHS, SPEEDS, STOPS, GenSettings
-from ..stream_pacer import Pacer, StreamBuffer
-from ..transcript import Transcript
+from ..generation_controller import FPS, GenerationController
+from ..keymap import KEYS
+from ..preferences import load_preferences, save_preferences
+from ..run_controller import RunController
 from ..training import TrainingControl, finished_text
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView
 from ..widgets.prompt_bar import PromptBar
 from ..widgets.status_line import StatusLine
 from ..widgets.training_pane import TrainingPane
-from .actions import Actions
-from .opening import Opening
-from .run_actions import RunActions
-
-FPS = 30  # stream frames per second: one redraw per frame, however fast the model writes
 
 
-class MainScreen(Opening, Actions, RunActions, Screen):
+class MainScreen(Screen):
+    """Owns the run, generation and training controllers; each key's action is a call into one of them."""
+
     BINDINGS = [Binding(s.keys, s.action, s.description, show=s.show, priority=True, id=s.id) for s in KEYS]
 
     # What the header, the status line and the training pane show: assigning one redraws what shows it (through
@@ -46,33 +42,12 @@ class MainScreen(Opening, Actions, RunActions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        from chargen_core.generate import LiveSettings
-
         self.colour = True
         self.load_preferences()
-        self.handle = LiveSettings(self.settings.sampling, self.settings.stop)  # read by the stream per char
-        self.candidate_prompt: str | None = None
-        self.drawn_settings = None  # settings of the last char shown: a change gets a marker
-        self.live = LiveGenerator()
-        self.buffer = StreamBuffer()
-        self.set_lookahead()
-        self.pacer = Pacer(FPS)
-        self.gen = GenerationControl(self, self.live, self.buffer)
-        self.train = TrainingControl(self, self.app.services, self.live, self.app.run_root)
-        self.transcript = Transcript()
-        self.exchange: Any = None
-        self.done: msg.GenerationDone | None = None
-        self.run_info: Any = None
-        self.corpus: Any = None
-        self.corpus_loading = False
-        self.corpus_source = ""
-        self.corpus_failed: str | None = None
-        self.model_failed: str | None = None  # why the opening model did not load (None: loaded or loading)
-        self.untrained = False  # the run in use has no checkpoint yet (new, or killed before its first)
+        self.generation = GenerationController(self, self.settings, SPEEDS[self.speed_index])
+        self.train = TrainingControl(self, self.app.services, self.generation.live, self.app.run_root)
+        self.run = RunController(self)  # the run in use and its corpus
         self.vocab_size = 0
-        self.pending_prompt: str | None = None
-        self.last_prompt = ""
-        self.last_seed = 0
         self.quitting = False
 
     def compose(self) -> ComposeResult:
@@ -105,12 +80,6 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         self.settings = GenSettings(length=length if length in LENGTHS else self.settings.length,
                                     stop=stop if stop in STOPS else ())
 
-    def set_lookahead(self) -> None:
-        """At a typing speed the sampler runs only a few frames ahead of what is shown, so a key changes the
-        text the user is about to read, not text already sampled and waiting; at max speed it runs free."""
-        speed = SPEEDS[self.speed_index]
-        self.buffer.max_pending = max(4, 2 * speed // FPS) if speed else 50_000
-
     def save_preferences(self) -> None:
         problem = save_preferences(self.app.config_folder, {
             "speed": SPEEDS[self.speed_index], "colour": self.view.colour,
@@ -123,16 +92,140 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         for problem in self.preference_problems:
             self.notify(problem, severity="warning", timeout=8)
         self.query_one(PromptBar).focus_input()
-        self.set_interval(1 / FPS, self.frame, name="stream-frame")
-        self.run_worker(self._find_device, thread=True, exit_on_error=False, group="startup")
-        self.run_worker(self._open, thread=True, exit_on_error=False, group="startup")
+        self.set_interval(1 / FPS, self.generation.frame, name="stream-frame")
+        self.run_worker(self.run.find_device, thread=True, exit_on_error=False, group="startup")
+        self.run_worker(self.run.open, thread=True, exit_on_error=False, group="startup")
         self.refresh_status()
         self.refresh_header()
+
+    # --- generation ---------------------------------------------------------------------------------------------
+    def action_stop_generation(self) -> None:
+        self.generation.stop()
+
+    def action_regenerate(self) -> None:
+        self.generation.regenerate()
+
+    def action_continue(self) -> None:
+        self.generation.resume()
+
+    def action_compare(self) -> None:
+        self.generation.compare()
+
+    def action_candidates(self) -> None:
+        self.generation.candidates()
+
+    # --- settings ------------------------------------------------------------------------------------------------
+    def apply_settings(self, settings) -> None:
+        self.generation.apply_settings(settings)
+
+    def action_strategy_next(self) -> None:
+        self.apply_settings(self.settings.next_strategy())
+
+    def action_temperature(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_temperature(sign))
+
+    def action_k(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_k(sign))
+
+    def action_p(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_p(sign))
+
+    def action_repetition(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_repetition(sign))
+
+    def action_length(self, sign: int) -> None:
+        self.apply_settings(self.settings.bump_length(sign))
+        self.save_preferences()
+
+    def action_stop_next(self) -> None:
+        self.apply_settings(self.settings.next_stop())
+        self.save_preferences()
+
+    def action_seed_toggle(self) -> None:
+        self.apply_settings(self.settings.toggle_seed(self.generation.last_seed))
+
+    def action_toggle_colour(self) -> None:
+        self.view.colour = not self.view.colour
+        self.refresh_status()
+        self.save_preferences()
+
+    def action_speed_next(self) -> None:
+        self.speed_index = (self.speed_index + 1) % len(SPEEDS)
+        self.generation.set_lookahead(SPEEDS[self.speed_index])
+        self.save_preferences()
+
+    def action_page(self, sign: int) -> None:
+        if sign < 0:
+            self.view.scroll_page_up(animate=False)
+        else:
+            self.view.scroll_page_down(animate=False)
+
+    # --- training ------------------------------------------------------------------------------------------------
+    def action_train_start(self) -> None:
+        if self.train.running:
+            if self.train.paused:
+                self.action_train_pause()
+            else:
+                self.notify("already training")
+            return
+        self.run.start_training()
+
+    def action_train_pause(self) -> None:
+        paused = self.train.pause()
+        if paused is None:
+            self.notify("nothing is training", severity="warning")
+        else:
+            self.set_state("paused" if paused else "training")
+
+    def action_train_stop(self) -> None:
+        if self.train.stop():
+            self.set_state("stopping")
+            self.notify("stopping after this batch; a checkpoint is saved")
+        else:
+            self.notify("nothing is training", severity="warning")
+
+    # --- runs ---------------------------------------------------------------------------------------------------
+    def action_runs(self) -> None:
+        self.run.show_runs()
+
+    def action_new_run(self) -> None:
+        self.run.ask_new_run()
+
+    # --- session -------------------------------------------------------------------------------------------------
+    def action_copy_output(self) -> None:
+        self.generation.copy_output()
+
+    def action_export(self) -> None:
+        self.generation.export(f"chargen session · model {self.model_name} · device {self.device}")
+
+    def action_help(self) -> None:
+        from .dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.app.keymap))
+
+    def action_request_quit(self) -> None:
+        if not self.train.running:
+            self.app.exit()
+            return
+        from .dialogs import ConfirmQuit
+
+        def answer(yes: bool | None) -> None:
+            if yes and not self.train.running:  # training ended while the question was open
+                self.app.exit()
+            elif yes:
+                self.quitting = True
+                self.generation.jobs.stop()
+                if self.train.trainer is not None:
+                    self.train.stop()
+                    self.set_state("stopping")
+                self.notify("stopping training and saving a checkpoint, then quitting…")
+
+        self.app.push_screen(ConfirmQuit(), answer)
 
     # --- messages ----------------------------------------------------------------------------------------------
     def on_training_event(self, message: msg.TrainingEvent) -> None:
         if isinstance(message.event, CheckpointSaved):
-            self.untrained = False
+            self.run.untrained = False
         match message.event:
             case TrainingStarted() as event:
                 self.pane.started(event)
@@ -179,68 +272,50 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         if self.quitting:
             self.app.exit()
         else:
-            self.after_training_stopped()
+            self.run.after_training_stopped()
+
+    def on_device_known(self, message: msg.DeviceKnown) -> None:
+        self.device = message.device
+
+    def on_run_opened(self, message: msg.RunOpened) -> None:
+        self.run.opened(message.info)
+
+    def on_corpus_loaded(self, message: msg.CorpusLoaded) -> None:
+        self.run.corpus_loaded(message.corpus)
+
+    def on_run_copied(self, message: msg.RunCopied) -> None:
+        path = Path(message.path)
+        self.run.copied(path)
+        self.model_name = path.name  # model_name is a var: the header follows
+        self.notify(f"the bundled model was copied to {path}; its files are untouched")
+
+    def on_failed(self, message: msg.Failed) -> None:
+        self.run.failed(message.what, message.reason)
+        if self.state == "loading":
+            self.set_state("idle")
+        self.notify(f"{message.what}: {message.reason}", severity="error", timeout=8)
 
     def on_generator_ready(self, message: msg.GeneratorReady) -> None:
         self.vocab_size, self.model_name = message.vocab_size, message.name
         self.notify(f"now sampling from {message.name} as it trains")
 
     def on_generation_done(self, message: msg.GenerationDone) -> None:
-        if not self.gen.finished(message.token):
-            return
-        for notice in message.notices:
-            self.notify(notice, severity="warning")
-        if message.error:
-            self.notify(f"generation failed: {message.error}", severity="error", timeout=8)
-        self.done = message
-        self.refresh_status()
+        self.generation.finished(message)
 
     def on_compare_done(self, message: msg.CompareDone) -> None:
-        self.view.begin_prompt(message.prompt, "compare: every strategy")
-        exchange = self.transcript.begin(message.prompt, "compare")
-        for label, result in message.results:
-            self.view.note(f"── {label}")
-            self.view.append(result.text)
-            self.transcript.add(exchange, f"\n── {label}\n{result.text}")
+        self.generation.compared(message)
 
     def on_candidates_ready(self, message: msg.CandidatesReady) -> None:
-        from .dialogs import CandidatesScreen
-
-        def picked(char: str | None) -> None:
-            if char:
-                self.pick_candidate(char)
-            else:
-                self.candidate_prompt = None
-
-        self.app.push_screen(CandidatesScreen(message.context, message.candidates), picked)
+        self.generation.show_candidates(message)
 
     def on_prompt_area_submitted(self, message: PromptBar.Submitted) -> None:
-        prompt = message.prompt or self.last_prompt
+        prompt = message.prompt or self.generation.last_prompt
         if not prompt:
             self.notify("type a prompt first", severity="warning")
             return
-        self.generate(prompt)
+        self.generation.generate(prompt)
 
-    # --- streaming ---------------------------------------------------------------------------------------------
-    def frame(self) -> None:
-        """One stream frame: move what the typing speed allows from the buffer into the view."""
-        text, probs, marks = self.buffer.take(self.pacer.budget(SPEEDS[self.speed_index]))
-        if text:
-            # A marker where the settings differ from those of the char before (not at a generation's start).
-            drawn = []
-            for at, settings in marks:
-                if self.drawn_settings is not None and settings != self.drawn_settings:
-                    drawn.append(at)
-                self.drawn_settings = settings
-            self.view.append(text, probs, drawn)
-            if self.exchange is not None:
-                self.transcript.add(self.exchange, text, marks)
-        elif self.done is not None and not self.gen.busy and not self.view.waiting:
-            done, self.done = self.done, None
-            rate = done.chars / done.seconds if done.seconds > 0 else 0.0
-            self.view.note(f"— {done.chars} chars, {rate:,.0f} chars/s" + (" (stopped)" if done.cancelled else ""))
-            self.refresh_status()
-
+    # --- what the screen shows ------------------------------------------------------------------------------------
     def set_state(self, state: str) -> None:
         self.state = state
 
@@ -267,5 +342,5 @@ class MainScreen(Opening, Actions, RunActions, Screen):
         self.app.sub_title = f"{self.device} · {self.state}"
 
     def refresh_status(self) -> None:
-        busy = "generating…" if self.gen.busy else ""
+        busy = "generating…" if self.generation.busy else ""
         self.query_one(StatusLine).show(self.settings, self.view.colour, SPEEDS[self.speed_index], busy)
