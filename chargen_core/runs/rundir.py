@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
-from ..data import Vocab
+from ..data import Corpus, Vocab, load_corpus
 from ..errors import ChargenError, RunDirError, first_line
 from .atomic import atomic_write_json, atomic_write_text
 from .checkpoints import Manifest, list_checkpoints, read_manifest, verify
@@ -165,6 +165,11 @@ class RunDir:
     @property
     def corpus_config(self) -> CorpusConfig:
         return self._settings(CorpusConfig, "corpus")
+
+    def load_corpus(self) -> Corpus:
+        """The run's corpus, reloaded with the run's settings (a CorpusError when it is not available)."""
+        cfg = self.corpus_config
+        return load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding, allow_html=cfg.allow_html)
 
     def update_train_config(self, train_config: TrainConfig) -> None:
         self._config = {**self.config, "train": to_dict(train_config)}

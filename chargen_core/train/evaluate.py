@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import load_corpus, read_file, split_ids, standardize_text
+from ..data import read_file, split_ids, standardize_text
 from ..errors import ChargenError, CorpusError
 from ..model import architecture, log_probs
 from ..runs import RunDir
@@ -75,10 +75,8 @@ def evaluate_text(model, vocab, model_config, text: str, text_source: str = "tex
 
 def validation_text(run: RunDir) -> str:
     """The run's validation tail, cut from its corpus reloaded with the run's settings."""
-    cfg = run.corpus_config
     try:
-        corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
-                             allow_html=cfg.allow_html)
+        corpus = run.load_corpus()
     except CorpusError as exc:
         raise CorpusError(f"the run's corpus is not available ({exc}); pass --text FILE to evaluate") from None
     n = len(corpus.text)

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from ..config import ModelConfig, TrainConfig
-from ..data import Corpus, Vocab, batch_notice, load_corpus, make_datasets
+from ..data import Corpus, Vocab, batch_notice, make_datasets
 from ..errors import CorpusError, SettingsError, one_line
 from ..model import architecture, carry_layers, check_fits, fresh_row_count, memory_error
 from ..runs import CONFIG, LOGS, RunDir, RunLock, check_writable
@@ -186,10 +186,8 @@ class Trainer:
         changes = {k: v for k, v in (("epochs", epochs), ("time_budget", time_budget)) if v is not None}
         train_config = dataclasses.replace(run.train_config, **changes).validate()
         train_config = continuation(train_config, end_status(run), run.progress().global_step)
-        cfg = run.corpus_config
         try:
-            corpus = load_corpus(cfg.source, standardize=cfg.standardize, encoding=cfg.encoding,
-                                 allow_html=cfg.allow_html)
+            corpus = run.load_corpus()
         except CorpusError as exc:
             raise CorpusError(f"cannot reload the run's corpus: {exc}") from None
         return cls(corpus, run.path, run.model_config, train_config, on_event, _resume=run)
