@@ -6,8 +6,8 @@ from .catalog import RunSummary, list_runs, summarize
 from .checkpoints import (Manifest, list_checkpoints, prune, publish, read_manifest, read_resume_state, save_model,
                           verify)
 from .export import Exported, export_run
-from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, LOGS, MODEL, RESUME_SUFFIX, STATE, VOCAB,
-                    checkpoint_name, manifest_path)
+from .files import (BEST, CHECKPOINT_DIR, CONFIG, EVENTS, HISTORY, LOCK_FILE, LOGS, MODEL, RESUME_SUFFIX, STATE,
+                    TRAIN_LOG, VOCAB, WEIGHTS_SUFFIX, checkpoint_name, manifest_path, weights_path)
 from .home import (bundled_runs, copy_run, data_home, ensure_home, exports_home, new_run_path, resolve_run,
                    runs_home)
 from .lock import RunLock, is_held
@@ -15,7 +15,7 @@ from .rundir import RunDir, RunProgress, check_writable, default_run_path
 
 __all__ = ["atomic_write_json", "atomic_write_text", "RunSummary", "list_runs", "summarize", "Manifest",
            "list_checkpoints", "prune", "publish", "read_manifest", "read_resume_state", "save_model", "verify", "Exported", "export_run",
-           "BEST", "CHECKPOINT_DIR", "CONFIG", "HISTORY", "LOCK_FILE", "LOGS", "MODEL", "RESUME_SUFFIX", "STATE", "VOCAB",
-           "checkpoint_name", "manifest_path", "bundled_runs", "copy_run", "data_home", "ensure_home", "exports_home",
+           "BEST", "CHECKPOINT_DIR", "CONFIG", "EVENTS", "HISTORY", "LOCK_FILE", "LOGS", "MODEL", "RESUME_SUFFIX", "STATE",
+           "TRAIN_LOG", "VOCAB", "WEIGHTS_SUFFIX", "checkpoint_name", "manifest_path", "weights_path", "bundled_runs", "copy_run", "data_home", "ensure_home", "exports_home",
            "new_run_path", "resolve_run", "runs_home", "RunLock", "is_held", "RunDir", "RunProgress", "check_writable",
            "default_run_path"]

@@ -1,7 +1,8 @@
 """The files of a run directory, named in one place: the trainer writes them, everything else reads them.
 
-RUN/config.json, vocab.json, history.jsonl, state.json, model.keras + model.json, best.keras + best.json,
-checkpoints/ckpt-<step>.keras + .json (+ .resume.npz), .lock, logs/ (TensorBoard); .tmp-* are half-written files.
+RUN/config.json, vocab.json, history.jsonl, state.json, events.jsonl, train.log, model.keras + model.json,
+best.keras + best.json, checkpoints/ckpt-<step>.keras + .json (+ .weights.npz, .resume.npz), .lock, logs/
+(TensorBoard); .tmp-* are half-written files.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 CONFIG = "config.json"  # settings, written last when a run is created: its presence marks a run
 VOCAB = "vocab.json"  # the vocabulary (chargen_core.data.Vocab)
 HISTORY = "history.jsonl"  # one line per finished epoch
+EVENTS = "events.jsonl"  # append-only: what the trainer reports as it trains, followed by the app and `chargen runs`
+TRAIN_LOG = "train.log"  # stdout and stderr of a trainer started in the background (by the app or --background)
 STATE = "state.json"  # where the run stands: running, completed, stopped, failed ... and its counters
 MODEL = "model.keras"  # the latest model (epoch end, stop or finish), optimizer state included
 BEST = "best.keras"  # the model with the lowest validation loss so far
@@ -18,11 +21,16 @@ LOCK_FILE = ".lock"  # held by the one process writing the run
 LOGS = "logs"  # TensorBoard logs (--tensorboard)
 TEMP_PREFIX = ".tmp-"  # files being written; a killed process may leave them, they never replace a real file
 MANIFEST_SUFFIX = ".json"  # model.keras -> model.json: its size, checksum and counters
+WEIGHTS_SUFFIX = ".weights.npz"  # model.keras -> model.weights.npz: the weights alone, read by numpy (no TensorFlow)
 RESUME_SUFFIX = ".resume.npz"  # model.keras -> model.resume.npz: carried state, epoch metrics, dropout generators
 
 
 def manifest_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(MANIFEST_SUFFIX)
+
+
+def weights_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(WEIGHTS_SUFFIX)
 
 
 def resume_state_path(model_path: Path) -> Path:

@@ -14,7 +14,8 @@ from ..data import Corpus, Vocab, load_corpus
 from ..errors import ChargenError, RunDirError, first_line
 from .atomic import atomic_write_json, atomic_write_text
 from .checkpoints import Manifest, list_checkpoints, read_manifest, verify
-from .files import BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, MODEL, STATE, TEMP_PREFIX, VOCAB, manifest_path
+from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, MODEL, STATE, TEMP_PREFIX, TRAIN_LOG, VOCAB,
+                    manifest_path)
 
 
 def versions() -> dict:
@@ -78,9 +79,10 @@ def read_run_text(path: Path) -> str:
 
 def creation_leftovers(path: Path) -> bool:
     """True when path holds nothing but what a run killed while being created leaves (its lock, temp files, the
-    vocabulary written before config.json, an empty checkpoints/): a new run may be written there."""
+    vocabulary written before config.json, an empty checkpoints/), or the log a background trainer was started with:
+    a new run may be written there."""
     for entry in Path(path).iterdir():
-        if entry.name in (LOCK_FILE, VOCAB) or entry.name.startswith(TEMP_PREFIX):
+        if entry.name in (LOCK_FILE, VOCAB, TRAIN_LOG) or entry.name.startswith(TEMP_PREFIX):
             continue
         if entry.name == CHECKPOINT_DIR and entry.is_dir() and all(e.name.startswith(TEMP_PREFIX)
                                                                     for e in entry.iterdir()):

@@ -8,12 +8,13 @@ from .._lazy import lazy_attribute
 from .distribute import StrategyInfo, describe_device, is_chief, quiet_native_stderr, resolve_precision, select_strategy
 from .evaluate import START_CHARS, EvalResult, evaluate_run, evaluate_text, start_and_warm_loss, validation_text
 from .events import (FINISH_WORDS, BatchEnded, CheckpointSaved, EpochEnded, Event, PreviewGenerated, TrainingFailed,
-                     TrainingFinished, TrainingStarted)
+                     TrainingFinished, TrainingPaused, TrainingStarted)
 from .finetune import InitFrom, load_init_from, model_config_for
 from .keras_fixes import check_keras_internals
 from .multiworker import restarted_chief_run, writes_run_dir
 from .plan import RunPlan, RunRequest, check_request, fit_to_budget, plan_run
 from .probe import ProbeResult, run_probe
+from .progress import Estimate, estimate, format_duration
 from .sizing import MIN_AUTO_BUDGET, SIZES, Size, choose, resolve_size
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ _LAZY = {  # name -> module, imported on first use (Keras)
 __all__ = ["StrategyInfo", "describe_device", "is_chief", "quiet_native_stderr", "resolve_precision",
            "select_strategy", "START_CHARS", "EvalResult", "evaluate_run", "evaluate_text", "start_and_warm_loss",
            "validation_text", "FINISH_WORDS", "BatchEnded", "CheckpointSaved", "EpochEnded", "Event",
-           "PreviewGenerated", "TrainingFailed", "TrainingFinished", "TrainingStarted", "InitFrom", "load_init_from",
+           "PreviewGenerated", "TrainingFailed", "TrainingFinished", "TrainingPaused", "TrainingStarted", "Estimate", "estimate",
+           "format_duration", "InitFrom", "load_init_from",
            "model_config_for", "check_keras_internals", "restarted_chief_run", "writes_run_dir", "RunPlan",
            "RunRequest", "check_request", "fit_to_budget", "plan_run", "ProbeResult", "run_probe",
            "MIN_AUTO_BUDGET", "SIZES", "Size", "choose", "resolve_size", *_LAZY]

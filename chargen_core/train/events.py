@@ -95,11 +95,18 @@ FINISH_WORDS = {
 
 
 @dataclass(frozen=True)
+class TrainingPaused:
+    paused: bool  # True: paused (F3, SIGUSR1); False: training again (F3, SIGUSR2)
+    global_step: int
+
+
+@dataclass(frozen=True)
 class TrainingFailed:
     reason: str  # one line, fit for a notification
     run_dir: str | None = None
 
 
 Event = Union[
-    TrainingStarted, BatchEnded, EpochEnded, CheckpointSaved, PreviewGenerated, TrainingFinished, TrainingFailed
+    TrainingStarted, BatchEnded, EpochEnded, CheckpointSaved, PreviewGenerated, TrainingPaused, TrainingFinished,
+    TrainingFailed,
 ]
