@@ -14,7 +14,7 @@ from .keras_fixes import check_keras_internals
 from .multiworker import restarted_chief_run, writes_run_dir
 from .plan import RunPlan, RunRequest, check_request, fit_to_budget, plan_run
 from .probe import ProbeResult, run_probe
-from .progress import Estimate, estimate, format_duration
+from .progress import Estimate, estimate, format_clock, format_duration
 from .sizing import MIN_AUTO_BUDGET, SIZES, Size, choose, resolve_size
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ __all__ = ["StrategyInfo", "describe_device", "is_chief", "quiet_native_stderr",
            "select_strategy", "START_CHARS", "EvalResult", "evaluate_run", "evaluate_text", "start_and_warm_loss",
            "validation_text", "FINISH_WORDS", "BatchEnded", "CheckpointSaved", "EpochEnded", "Event",
            "PreviewGenerated", "TrainingFailed", "TrainingFinished", "TrainingPaused", "TrainingStarted", "Estimate", "estimate",
-           "format_duration", "InitFrom", "load_init_from",
+           "format_clock", "format_duration", "InitFrom", "load_init_from",
            "model_config_for", "check_keras_internals", "restarted_chief_run", "writes_run_dir", "RunPlan",
            "RunRequest", "check_request", "fit_to_budget", "plan_run", "ProbeResult", "run_probe",
            "MIN_AUTO_BUDGET", "SIZES", "Size", "choose", "resolve_size", *_LAZY]

@@ -53,6 +53,20 @@ def estimate(started: TrainingStarted, batch: BatchEnded | None) -> Estimate:
     return Estimate(steps_done, total, elapsed, left, budget_first)
 
 
+def format_clock(when: float | None, now: float | None = None) -> str:
+    """A wall-clock time (epoch seconds) as people read an end time: "14:32" today, "Tue 09:05" within the
+    week, "2031-06-02 14:32" further off; "–" when unknown. Local time."""
+    if when is None:
+        return "–"
+    now = time.time() if now is None else now
+    moment, today = time.localtime(when), time.localtime(now)
+    if (moment.tm_year, moment.tm_yday) == (today.tm_year, today.tm_yday):
+        return time.strftime("%H:%M", moment)
+    if 0 < when - now < 6 * 86400:
+        return time.strftime("%a %H:%M", moment)
+    return time.strftime("%Y-%m-%d %H:%M", moment)
+
+
 def format_duration(seconds: float | None) -> str:
     """"2h 05m", "4m 09s", "37s"; "–" when unknown."""
     if seconds is None:

@@ -100,6 +100,39 @@ async def test_training_pane_progress_follows_the_time_budget_when_it_ends_the_r
         assert "epoch 1/2  step  5/10" in str(pane.query_one("#state", Static).render())
 
 
+async def test_training_pane_shows_the_time_left_and_the_eta_from_the_shared_estimate():
+    import time
+
+    from chargen_core.train import estimate, format_clock
+
+    pane = TrainingPane()
+    async with Host(pane).run_test(size=(40, 16)) as pilot:
+        await pilot.pause()
+        assert str(pane.query_one("#time-left", Static).render()).strip() == "–"  # idle: nothing to estimate
+        started = TrainingStarted("r", 2, 0, 10, 100, "CPU", "Default", 1, "float32")
+        pane.started(started)
+        last = None
+        for step in range(1, 6):  # 5 of 20 steps in 5 s: 15 s left
+            last = BatchEnded(0, step, step, 10, 2.0, 1234.0, float(step))
+            pane.batch(last)
+        before = time.time()
+        await pilot.pause(TrainingPane.REDRAW_INTERVAL + 0.1)
+        after = time.time()
+        assert estimate(started, last).seconds_left == 15.0
+        assert str(pane.query_one("#time-left", Static).render()).strip() == "15s"
+        metrics = str(pane.query_one("#metrics", Static).render())
+        assert any(f"ETA {format_clock(t + 15, t)}" in metrics for t in (before, after)), metrics
+        assert pane.query_one(ProgressBar).percentage == pytest.approx(0.25)
+        pane.started(TrainingStarted("r", 1000, 0, 10, 100, "CPU", "Default", 1, "float32", time_budget=100.0))
+        pane.batch(BatchEnded(0, 3, 3, 10, 2.0, 1234.0, 25.0))  # the budget ends it first: 75 s left
+        await pilot.pause(TrainingPane.REDRAW_INTERVAL + 0.1)
+        assert str(pane.query_one("#time-left", Static).render()).strip() == "1m 15s"
+        pane.set_state("done")  # over: no time left, no ETA
+        await pilot.pause()
+        assert str(pane.query_one("#time-left", Static).render()).strip() == "–"
+        assert "ETA" not in str(pane.query_one("#metrics", Static).render())
+
+
 async def test_training_pane_says_when_a_weights_only_model_continues_with_a_fresh_optimizer():
     pane = TrainingPane()
     async with Host(pane).run_test(size=(40, 16)) as pilot:

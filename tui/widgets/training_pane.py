@@ -1,21 +1,24 @@
-"""The training pane: state, epoch/step, progress with ETA, losses in nats and bits/char, speed, curve, preview.
+"""The training pane: state, epoch/step, progress with time left and ETA, losses in nats and bits/char, speed, curve,
+preview. The time left, the ETA and the bar's fill come from chargen_core.train.estimate, as on the command line.
 
 Batches can end tens of times a second on a GPU; the pane shows the latest of them at most twice a second (a state
 change the user caused shows at once), so what it writes to the terminal does not grow with the step rate."""
 from __future__ import annotations
 
 import math
+import time
 
-from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted
+from chargen_core.train import BatchEnded, EpochEnded, TrainingStarted, estimate, format_clock, format_duration
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import ProgressBar, Static
 
 from .loss_curve import LossCurve
 from .throttle import Throttle
 
+LIVE_STATES = ("training", "paused", "stopping")  # a session is under way: its time left means something
 STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "training": "green bold",
                 "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
 
@@ -34,8 +37,10 @@ class TrainingPane(Vertical):
     DEFAULT_CSS = """
     TrainingPane { height: 1fr; }
     TrainingPane > Static { height: auto; }
-    TrainingPane ProgressBar { height: 1; }
+    TrainingPane #bar-line { height: 1; }
+    TrainingPane ProgressBar { height: 1; width: 1fr; }
     TrainingPane ProgressBar Bar { width: 1fr; }
+    TrainingPane #time-left { width: 9; height: 1; content-align-horizontal: right; }
     TrainingPane LossCurve { height: 1fr; min-height: 3; }
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
     """
@@ -53,11 +58,10 @@ class TrainingPane(Vertical):
         super().__init__(**kwargs)
         self.border_title = "Training"
         self.epochs = 0
-        self.initial_steps = 0
-        self.total_steps, self.time_budget = 1, None
+        self._session: TrainingStarted | None = None  # the session training now (or last), for its estimate
+        self._last_batch: BatchEnded | None = None
         self._redraw_due = False
         self._state_changed = False
-        self._progress: float | None = None  # what the bar should show at the next redraw (None: as it is)
         self._throttle = Throttle(self, self.REDRAW_INTERVAL, self._redraw)
         self._preview: Text | None = None
         self._preview_throttle = Throttle(self, self.PREVIEW_INTERVAL, self._show_preview)
@@ -65,7 +69,9 @@ class TrainingPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="state")
-        yield ProgressBar(show_eta=True, show_percentage=True, id="progress")
+        with Horizontal(id="bar-line"):
+            yield ProgressBar(show_eta=False, show_percentage=True, id="progress")
+            yield Static("–", id="time-left")
         yield Static(id="metrics")
         yield LossCurve(id="curve")
         yield Static(id="preview")
@@ -100,11 +106,9 @@ class TrainingPane(Vertical):
 
     def started(self, event: TrainingStarted) -> None:
         self.epochs = event.epochs
-        self.initial_steps = event.initial_epoch * event.steps_per_epoch
-        total = max(1, (event.epochs - event.initial_epoch) * event.steps_per_epoch)
-        self.total_steps, self.time_budget = total, event.time_budget
-        self._progress, self._state_changed = None, True  # a run starting shows at once
-        self.query_one(ProgressBar).update(total=total, progress=0)
+        self._session, self._last_batch = event, None
+        self._state_changed = True  # a run starting shows at once
+        self.query_one(ProgressBar).update(total=estimate(event, None).total_steps, progress=0)
         if event.initial_epoch == 0:  # a new run: the opened run's losses and curve are not its past
             self.query_one(LossCurve).set_history([], [])
             self.loss = self.val_loss = None
@@ -123,18 +127,14 @@ class TrainingPane(Vertical):
 
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
-        done = event.global_step - self.initial_steps
-        budget_ends_first = False
-        if self.time_budget:  # whichever ends the run first, the epochs or the budget, sets the bar and its ETA
-            by_time = self.total_steps * min(1.0, event.elapsed / self.time_budget)
-            budget_ends_first = by_time > done
-            done = max(done, by_time)
+        self._last_batch = event
+        # Whichever ends the run first, the epochs or the budget, sets the bar and the time left.
+        budget_ends_first = self._session is not None and estimate(self._session, event).budget_ends_first
         # The step right-aligned to the width of the total: the line keeps its length through an epoch, so where a
         # narrow pane wraps it stays put and the pane below does not jump (and get sent again) at steps 10 and 100.
         total = str(event.steps_per_epoch)
         self.position = (f"{self._epoch_text(event.epoch, budget_ends_first)}  "
                          f"step {event.step:>{len(total)}}/{total}")
-        self._progress = done
         self._changed()
         self.query_one(LossCurve).add_train(event.global_step, event.loss)
 
@@ -171,9 +171,7 @@ class TrainingPane(Vertical):
 
     def _redraw(self) -> None:
         self._state_changed = False
-        if self._progress is not None:
-            self.query_one(ProgressBar).update(progress=self._progress)
-            self._progress = None
+        ends = self._show_estimate()
         state = Text.assemble((self.state, STATE_STYLES.get(self.state, "")), "  ", self.position)
         self.update_static("#state", state)
         metrics = Text.assemble(
@@ -181,9 +179,24 @@ class TrainingPane(Vertical):
             (" bpc\n", "bright_black"), ("val   ", "bright_black"), nats(self.val_loss), (" nats  ", "bright_black"),
             bpc(self.val_loss), (" bpc\n", "bright_black"), ("speed ", "bright_black"), f"{self.speed:,.0f} chars/s",
         )
+        if ends:
+            metrics.append_text(Text.assemble(("  ETA ", "bright_black"), ends))
         if self.placement:
             metrics.append_text(Text.assemble(("\non    ", "bright_black"), (self.placement, "")))
         self.update_static("#metrics", metrics)
+
+    def _show_estimate(self) -> str:
+        """Fill the bar and write the time left from the session's estimate; returns the ETA ("" when none)."""
+        if self._session is None:
+            return ""
+        est = estimate(self._session, self._last_batch)
+        self.query_one(ProgressBar).update(total=est.total_steps, progress=est.fraction * est.total_steps)
+        live = self.state in LIVE_STATES
+        # Its size is fixed: no layout pass for a new text.
+        self.query_one("#time-left", Static).update(format_duration(est.seconds_left if live else None), layout=False)
+        now = time.time()
+        eta = est.eta(now) if live and self.state != "paused" else None
+        return format_clock(eta, now) if eta is not None else ""
 
     def update_static(self, selector: str, text: Text) -> None:
         # These lines change at every batch, and a layout pass costs the UI thread several ms. Where a narrow

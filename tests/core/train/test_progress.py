@@ -1,5 +1,7 @@
 """The one time-left computation (CLI progress, app pane, chargen runs)."""
-from chargen_core.train import BatchEnded, TrainingStarted, estimate, format_duration
+import time
+
+from chargen_core.train import BatchEnded, TrainingStarted, estimate, format_clock, format_duration
 
 
 def started(budget=None, initial_epoch=2):
@@ -42,3 +44,11 @@ def test_durations_read_as_people_write_them():
     assert format_duration(37.4) == "37s"
     assert format_duration(249) == "4m 09s"
     assert format_duration(7500) == "2h 05m"
+
+
+def test_end_times_read_as_a_clock_with_the_day_when_it_is_not_today():
+    noon = time.mktime((2031, 6, 2, 12, 0, 0, 0, 0, -1))  # local time, a Monday
+    assert format_clock(None, now=noon) == "–"
+    assert format_clock(noon + 2 * 3600 + 32 * 60, now=noon) == "14:32"
+    assert format_clock(noon + 21 * 3600 + 5 * 60, now=noon) == "Tue 09:05"
+    assert format_clock(noon + 30 * 86400, now=noon) == "2031-07-02 12:00"
