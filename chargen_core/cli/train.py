@@ -10,9 +10,10 @@ from pathlib import Path
 
 from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, TrainConfig
 from ..errors import ChargenError, SettingsError
-from ..train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from .common import (MODEL_FIELDS, Progress, add_corpus_flags, add_home_flag, add_model_flags, end_progress_line,
+from ..train import TrainingFinished
+from .common import (MODEL_FIELDS, add_corpus_flags, add_home_flag, add_model_flags, end_progress_line,
                      given, import_tensorflow_quietly, print_json, resolve_run_arg, say)
+from .train_progress import Reporter
 
 TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
                 "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
@@ -120,36 +121,6 @@ def _make_trainer(args, on_event):
     return Trainer.from_plan(plan_run(request, report=lambda line: say(f"chargen: {line}")), on_event)
 
 
-class Reporter:
-    """Turns trainer events into stderr lines."""
-
-    def __init__(self):
-        self.progress = Progress()
-        self.epochs = 0
-
-    def __call__(self, event) -> None:
-        if isinstance(event, TrainingStarted):
-            self.epochs = event.epochs
-            resumed = f", resuming at epoch {event.initial_epoch + 1}" if event.initial_epoch else ""
-            self.progress.line(f"training {event.params:,} parameters on {event.device} ({event.strategy}, "
-                               f"{event.replicas} replica{'s' if event.replicas != 1 else ''}, {event.precision})"
-                               f"{resumed} -> {event.run_dir}")
-            if event.fresh_optimizer:
-                self.progress.line("the checkpoint holds weights only (no optimizer state): training continues "
-                                   "with a fresh optimizer")
-            if event.continued_note:
-                self.progress.line(event.continued_note)
-        elif isinstance(event, BatchEnded):
-            self.progress.update(f"epoch {event.epoch + 1}/{self.epochs} step {event.step}/{event.steps_per_epoch} "
-                                 f"loss {event.loss:.4f} {event.chars_per_second:,.0f} chars/s")
-        elif isinstance(event, EpochEnded):
-            self.progress.line(f"epoch {event.epoch + 1}/{self.epochs}  loss {event.loss:.4f}  val {event.val_loss:.4f} "
-                               f"nats/char ({event.val_bpc:.3f} bpc)  acc {event.val_accuracy:.3f}  "
-                               f"{event.seconds:.1f} s")
-        elif isinstance(event, PreviewGenerated):
-            self.progress.line(f"  preview: {event.prompt!r} -> {event.text!r}")
-
-
 def take_deprecated_flags(args) -> None:
     """--strategy (before --distribute) still works for one release, with a notice."""
     old = getattr(args, "old_strategy", None)
@@ -173,7 +144,8 @@ def run(args) -> int:
     def on_signal(signum, frame):
         name = signal.Signals(signum).name
         if signum == getattr(signal, "SIGHUP", None):  # the terminal is gone: writing to it would fail (EIO)
-            sys.stdout = sys.stderr = reporter.progress.stream = open(os.devnull, "w")  # noqa: SIM115
+            reporter.hang_up()  # first: the live display puts back the streams it redirected
+            sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
         if not received:
             again = "Ctrl-C" if signum == signal.SIGINT else name
             progress = reporter.progress  # on a terminal, its echo of ^C may sit at the start of the line
@@ -191,6 +163,7 @@ def run(args) -> int:
     try:
         finished: TrainingFinished = trainer.run()
     finally:
+        reporter.close()  # the display's last frame stays on screen
         end_progress_line()  # the summary or an error goes on a line of its own
         for signum, handler in previous.items():
             signal.signal(signum, handler)

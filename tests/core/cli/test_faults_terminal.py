@@ -1,5 +1,6 @@
-"""Fault report, terminal: on a terminal the progress line is redrawn in place ('\\r'), and whatever is printed
-after it (an error, a notice, the "stopped:" summary) must start a line of its own, not land on its end."""
+"""Fault report, terminal: on a terminal the progress is redrawn in place (a live display; a line on a dumb
+terminal), and whatever is printed after it (an error, a notice, the "stopped:" summary) must start a line of its
+own, not land on its end."""
 import io
 import os
 import pty
@@ -10,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from chargen_core.cli import common, main
+from terminal_screen import screen
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "chargen"  # the console script of the environment running the tests
@@ -69,9 +73,9 @@ def test_an_error_during_training_starts_its_own_line(capsys, monkeypatch, tmp_p
                "--checkpoint-every", "2", "--preview-length", "0", "--epochs", "1"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "\r\033[Kepoch 1/1 step" in err  # the progress was drawn in place, as on a terminal
-    before, _, _ = err.partition("chargen: error:")
-    assert before.endswith("\n"), repr(err[-300:])
+    assert "\x1b[1A\x1b[2Kepoch 1/1  step" in err  # the progress was redrawn in place, as on a terminal
+    errors = [line for line in screen(err) if "chargen: error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("chargen: error:"), repr(err[-300:])
 
 
 def read_until(fd: int, wanted: bytes, seen: bytearray, timeout: float) -> bool:
@@ -112,7 +116,97 @@ def test_the_stopped_summary_starts_its_own_line_on_a_real_terminal(tmp_path, ti
             proc.wait()
         os.close(main_fd)
     text = bytes(seen).decode("utf-8", "replace")
-    assert "\r\x1b[Kepoch 1/50 step" in text  # drawn in place: this is the case the defect was about
+    assert "\x1b[1A\x1b[2Kepoch 1/50  step" in text  # redrawn in place: this is the case the defect was about
+    shown = screen(text)
     for message in ("chargen: SIGINT: stopping after this batch", "stopped: "):
-        before = text.partition(message)[0]
-        assert before.endswith("\n"), repr(text[-400:])
+        assert any(line.startswith(message) for line in shown), "\n".join(shown[-8:])
+
+
+def test_a_tiny_training_on_a_real_terminal_shows_the_live_display_and_whole_lines(tmp_path, tiny_corpus_file):
+    import fcntl
+    import struct
+    import termios
+
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # 30 rows, 100 columns
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CHARGEN_HOME": str(tmp_path / "home"), "TERM": "xterm-256color"}
+    run = tmp_path / "run"
+    proc = subprocess.Popen([*CHARGEN, "train", "--corpus", str(tiny_corpus_file), "--run-dir", str(run),
+                             "--units", "16", "--seq-len", "16", "--batch-size", "8", "--steps-per-epoch", "5",
+                             "--epochs", "2"], stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, close_fds=True)
+    os.close(child_fd)
+    seen = bytearray()
+    try:
+        assert read_until(main_fd, b"completed: ", seen, 240), bytes(seen)
+        read_until(main_fd, b"\0", seen, 60)  # the rest, until the process closes the terminal
+        assert proc.wait(60) == 0, bytes(seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main_fd)
+    text = bytes(seen).decode("utf-8", "replace")
+    assert "\x1b[1A\x1b[2K" in text  # redrawn in place by the live display, no plain progress lines
+    shown = screen(text)
+    assert shown[0].startswith("training ") and shown[0].endswith(f"-> {run}")
+    epoch_ends = [line for line in shown if line.startswith("epoch ") and "nats/char" in line]
+    assert [line[:9] for line in epoch_ends] == ["epoch 1/2", "epoch 2/2"]  # whole, each at a line's start
+    assert sum(line.startswith("  preview: ") for line in shown) == 2
+    head, bar, summary = shown[-4:-1]  # the last frame stays above the summary
+    assert head.startswith("epoch 2/2  step 5/5  loss ") and head.endswith(" targets/s")
+    assert " 100%  " in bar and " elapsed  " in bar and " left  ETA " in bar
+    assert summary.startswith("completed: 2 epochs, 10 steps") and shown[-1] == ""
+
+
+class HungUpTerminal(FakeTerminal):
+    """A terminal that can hang up: then every write is recorded, and fails as a real one's does (EIO) or, as when
+    SIGHUP comes from `kill -HUP` with the terminal still there, goes nowhere."""
+
+    def __init__(self, fails: bool) -> None:
+        super().__init__()
+        self.fails = fails
+        self.dead = False
+        self.attempted: list[str] = []
+
+    def write(self, text: str) -> int:
+        if self.dead:
+            self.attempted.append(text)
+            if self.fails:
+                raise OSError(5, "Input/output error")
+            return len(text)
+        return super().write(text)
+
+
+@pytest.mark.parametrize("fails", [True, False], ids=["gone", "signalled"])
+def test_a_hang_up_under_the_live_display_stops_it_and_writes_nothing_more(monkeypatch, tmp_path, tiny_corpus_file,
+                                                                          fails):
+    import threading
+
+    terminal = HungUpTerminal(fails)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    caught = []
+    previous = signal.signal(signal.SIGHUP, lambda s, f: caught.append(s))  # were chargen not to handle it
+
+    def hang_up_once_training_shows():
+        end = time.monotonic() + 240
+        while "targets/s" not in terminal.getvalue() and time.monotonic() < end:
+            time.sleep(0.05)
+        terminal.dead = True  # the terminal goes first, then the kernel sends SIGHUP
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    thread = threading.Thread(target=hang_up_once_training_shows, daemon=True)
+    thread.start()
+    try:
+        rc = main(["train", "--corpus", str(tiny_corpus_file), "--run-dir", str(tmp_path / "run"), "--units", "16",
+                   "--embedding-dim", "8", "--seq-len", "16", "--batch-size", "8", "--steps-per-epoch", "3",
+                   "--preview-length", "0", "--epochs", "500"])
+        thread.join()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert caught == [] and rc == 128 + signal.SIGHUP and sys.stderr is terminal
+    # Between the hang-up and its signal a redraw may try (and fail quietly); after it, nothing: no stop message,
+    # no last frame, no summary, no traceback.
+    late = "".join(terminal.attempted)
+    for text in ("SIGHUP", "stopped", "\x1b[?25h", "Traceback"):
+        assert text not in late, late
+    assert "Traceback" not in terminal.getvalue()
