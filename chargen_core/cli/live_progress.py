@@ -26,6 +26,9 @@ from ..train import BatchEnded, TrainingStarted, estimate, format_clock, format_
 
 REFRESHES_PER_SECOND = 4
 MIN_BAR_WIDTH = 10
+# Columns the last line leaves free: the cursor waits after it, and the terminal echoes ^C there. On a full line the
+# echo would wrap onto a new line, and the redraw (cursor up one line per line drawn) would leave a stale copy.
+CURSOR_ROOM = 3
 
 
 class GuardedTerminal:
@@ -155,20 +158,31 @@ class LiveProgress:
             head.append(f"loss {batch.loss:.4f}  ")
             head.append(f"{batch.chars_per_second:,.0f}", "bold")
             head.append(" targets/s", "dim")
-        times = Text(no_wrap=True, overflow="ellipsis")
-        times.append(f"{est.fraction:4.0%}  ")
-        times.append(format_duration(est.elapsed))
-        times.append(" elapsed  ", "dim")
-        times.append(format_duration(est.seconds_left), "bold")
-        times.append(" left" + (" (budget)" if est.budget_ends_first else ""), "dim")
-        times.append("  ETA ", "dim")
-        now = self.wall_clock()
-        times.append(format_clock(est.eta(now), now))
+        width = max(MIN_BAR_WIDTH, self.console.width - CURSOR_ROOM)
+        times = self._times(est, width - MIN_BAR_WIDTH - 1)
         row = Table.grid(padding=(0, 1), expand=True)
+        row.width = width
         row.add_column(ratio=1, min_width=MIN_BAR_WIDTH)
         row.add_column(no_wrap=True, overflow="ellipsis")
         row.add_row(ProgressBar(total=1.0, completed=est.fraction), times)
         return Group(head, row)
+
+    def _times(self, est, room: int) -> Text:
+        """The numbers beside the bar, the most that fit in `room` columns: on a narrow terminal the budget mark
+        goes first, then the elapsed time, then the ETA."""
+        now = self.wall_clock()
+        percent = (f"{est.fraction:4.0%}", "")
+        elapsed = [(format_duration(est.elapsed), ""), (" elapsed", "dim")]
+        left = [(format_duration(est.seconds_left), "bold"), (" left", "dim")]
+        budget = [(" (budget)", "dim")] if est.budget_ends_first else []
+        eta = [("ETA ", "dim"), (format_clock(est.eta(now), now), "")]
+        text = Text()
+        for groups in ([elapsed, left + budget, eta], [elapsed, left, eta], [left, eta], [left]):
+            text = Text.assemble(percent, *(part for group in groups for part in [("  ", ""), *group]),
+                                 no_wrap=True, overflow="ellipsis")
+            if text.cell_len <= room:
+                break
+        return text
 
 
 def _isatty(stream) -> bool:

@@ -7,7 +7,7 @@ import io
 import sys
 
 from chargen_core.cli import common
-from chargen_core.cli.live_progress import LiveProgress
+from chargen_core.cli.live_progress import CURSOR_ROOM, LiveProgress
 from chargen_core.cli.train_progress import PlainProgress, Reporter, uses_live_display
 from chargen_core.train import (BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingPaused,
                                 TrainingStarted, format_clock)
@@ -58,7 +58,7 @@ def test_the_live_display_shows_step_loss_speed_elapsed_time_left_and_eta():
     head, bar = shown[-2], shown[-1]
     assert head == "epoch 1/2  step 3/5  loss 2.2000  12,345 targets/s"
     assert bar.startswith("━") and bar.endswith(f"30%  3s elapsed  7s left  ETA {format_clock(NOW + 7, NOW)}")
-    assert len(bar) == 80  # the bar fills the width the numbers leave
+    assert len(bar) == 80 - CURSOR_ROOM  # the bar fills the width the numbers leave, but for room for an echoed ^C
     reporter.close()
 
 
@@ -194,3 +194,14 @@ def test_a_dumb_terminal_keeps_the_line_redrawn_in_place(monkeypatch):
     assert terminal.getvalue().endswith("\r\033[Kepoch 1/2 step 1/5 loss 2.4000 12,345 chars/s")
     reporter.close()
     assert terminal.getvalue().endswith("chars/s\n")
+
+
+def test_a_narrow_terminal_keeps_the_bar_and_the_time_left():
+    reporter, buffer, clock = live_reporter(width=40)
+    reporter(started(epochs=100, steps=1200, budget=7200))
+    clock.now += 4000
+    reporter(batch(2850, 4000.0, steps=1200))
+    reporter.progress.refresh()
+    bar = screen(buffer.getvalue())[-1]
+    assert bar.startswith("━━━") and bar.endswith("  56%  53m 20s left") and len(bar) <= 40 - CURSOR_ROOM
+    reporter.close()
