@@ -76,7 +76,8 @@ def add_parser(subparsers):
     p.add_argument("--background", action="store_true",
                    help="train in a process of its own that outlives this terminal (and an SSH link): prints its "
                         "pid, run folder and log, and returns at once. Follow it with `chargen runs`, the app or "
-                        "tail -f RUN/train.log; SIGUSR1 pauses it, SIGUSR2 resumes, SIGTERM stops with a checkpoint")
+                        "tail -f RUN/train.log; SIGUSR1 pauses it, SIGUSR2 resumes, SIGTERM stops with a checkpoint "
+                        "(default: train here, in the foreground, stopping when the terminal closes)")
     p.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)  # the process --background starts
     return p
 

@@ -245,6 +245,13 @@ def test_two_runs_train_at_once_and_a_second_trainer_names_the_holder(tiny_corpu
         for watch in watches:  # the holder trains on, untouched
             watch.steps_past(max(e.global_step for e in watch.events if isinstance(e, BatchEnded)))
             assert not any(isinstance(e, TrainingFailed) for e in watch.events)
+
+        # a paused trainer still hears a stop: it wakes, saves and ends
+        assert signal_run(runs[1], "pause") == launched[1].pid
+        watches[1].until(lambda e: isinstance(e, TrainingPaused) and e.paused, "pause")
+        assert signal_run(runs[1], "stop") == launched[1].pid
+        assert watches[1].until(lambda e: isinstance(e, TrainingFinished), "the end").reason == "stopped"
+        assert launched[1].process.wait(timeout=DEADLINE) == 128 + signal.SIGTERM
     finally:
         for item, run in zip(launched, runs):
             stop_and_reap(item, run)
