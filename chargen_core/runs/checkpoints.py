@@ -146,11 +146,11 @@ def verify(model_path: Path) -> tuple[Manifest | None, str | None]:
     problem = _file_problem(model_path, manifest.size, manifest.sha256)
     for entry in (manifest.resume_state, manifest.weights):
         if problem is None:
-            problem = companion_problem(model_path, entry)
+            problem = _companion_problem(model_path, entry)
     return manifest, problem
 
 
-def companion_problem(model_path: Path, entry: dict | None) -> str | None:
+def _companion_problem(model_path: Path, entry: dict | None) -> str | None:
     """Why the companion file an entry of model_path's manifest lists does not match it (None: it does)."""
     if entry is None:
         return None
