@@ -116,6 +116,17 @@ def test_a_damaged_model_file_is_skipped_even_with_intact_weights(run_copy):
     assert run.notices[0] == run.notices[1] and "best.keras is damaged (checksum mismatch)" in run.notices[0]
 
 
+@pytest.mark.parametrize("name", ["../best.weights.npz", "sub/best.weights.npz", "", 7])
+def test_a_manifest_naming_its_weights_elsewhere_is_damaged(run_copy, name):
+    path = manifest_path(run_copy / "best.keras")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "weights": {**data["weights"], "file": name}}))
+    assert verify(run_copy / "best.keras") == (None, "no readable manifest")
+    run = RunDir.open(run_copy)
+    assert run.load_weights("best")[2] != run_copy / "best.keras"
+    assert "best.keras is damaged (no readable manifest)" in run.notices[0]
+
+
 def test_weights_of_another_vocabulary_are_refused(run_copy):
     vocab = RunDir.open(run_copy).vocab
     (run_copy / "vocab.json").write_text(Vocab.from_text("".join(vocab.chars) + "ZQ").to_json())
