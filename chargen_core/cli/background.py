@@ -2,10 +2,11 @@
 the run's folder, start the same command detached (launch_training) and return at once. No TensorFlow here."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from ..config import ModelConfig
-from ..data import corpus_name
+from ..data import corpus_name, is_url, load_corpus
 from ..runs import RunDir, RunLock, check_writable, is_held, new_run_path, runs_home
 from ..train import check_request, launch_training, train_args
 from .common import print_json, resolve_run_arg
@@ -23,6 +24,9 @@ def _background_run_path(args) -> tuple[Path, list[str]]:
             RunLock(run_path).acquire().release()  # says who trains it (pid, since when): exit 2
         return run_path, []
     request = check_request(run_request(args))
+    corpus = request.corpus
+    if not is_url(corpus.get("source", "builtin")):  # a missing or unreadable file is said now, not in a log
+        load_corpus(**{"source": "builtin", **corpus})
     if request.run_dir is not None:
         run_path = Path(request.run_dir).expanduser().absolute()
         check_writable(run_path)
@@ -44,11 +48,15 @@ def start_in_background(args) -> int:
     if args.json:
         print_json({"pid": launched.pid, "run_dir": str(run_path), "log": str(log), "command": launched.command})
         return 0
+    # Named as `chargen runs` lists it when it lives in the runs home the commands use by default; else by its path.
+    home = args.runs_dir is None and run_path.parent == runs_home(None).absolute()
+    where = (run_path.name if home else shlex.quote(str(run_path)))
+    runs = "chargen runs" if args.runs_dir is None else f"chargen runs --runs-dir {shlex.quote(str(args.runs_dir))}"
     print(f"training in the background: pid {launched.pid}\n"
           f"  run:     {run_path}\n"
           f"  log:     {log}\n"
           f"  command: {launched.command}\n"
-          f"follow it: chargen runs, the app (chargen --run {run_path.name}), or tail -f {log}\n"
+          f"follow it: {runs}, the app (chargen --run {where}), or tail -f {shlex.quote(str(log))}\n"
           f"pause: kill -USR1 {launched.pid}   resume: kill -USR2 {launched.pid}   "
           f"stop with a checkpoint: kill -TERM {launched.pid}", flush=True)
     return 0

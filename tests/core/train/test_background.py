@@ -283,3 +283,14 @@ def test_a_trainer_that_fails_shows_its_log_tail(tmp_path, chargen_home, capsys)
     summary = next(r for r in list_runs() if r.name == "moved")
     assert summary.state == "failed" and "corpus" in summary.detail and summary.resume_command
     assert any("corpus" in line for line in summary.log_tail)
+
+
+def test_background_refuses_a_corpus_it_cannot_read_before_starting_anything(tmp_path, chargen_home, capsys):
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"caf\xe9 latin-1, not utf-8\n" * 50)
+    for source in (str(broken), str(tmp_path / "missing.txt")):
+        assert main(["train", "--corpus", source, *TINY, "--background"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("chargen: error:") and err.count("\n") == 1
+    runs_home = chargen_home / "runs"
+    assert not runs_home.exists() or not any(runs_home.iterdir())  # no folder, no process
