@@ -148,7 +148,14 @@ class RunModels:
         with quiet_native_stderr():  # TensorFlow's start-up lines, on a terminal or over the app's screen
             model, manifest = self._keras_model(path)
         weights = model.get_weights()
-        return weights, self._save_converted(path, manifest, weights)
+        saved = self._save_converted(path, manifest, weights)
+        if saved.weights is not None:
+            self.notices.append(f"{path.name} predates numpy weights: converted once, so later starts skip "
+                                "TensorFlow")
+        else:
+            self.notices.append(f"{path.name} predates numpy weights and its run cannot be written now: read "
+                                "through TensorFlow this time")
+        return weights, saved
 
     def _save_converted(self, path: Path, manifest: Manifest, weights) -> Manifest:
         """Add the weights file to path's manifest under the run's lock. A run another process is writing (a live

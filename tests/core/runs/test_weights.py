@@ -160,14 +160,24 @@ def test_an_old_run_is_converted_once_then_loads_without_keras(run_copy):
     assert not weights_path(run_copy / "model.keras").exists()  # only what was loaded is converted
     assert not list(run_copy.rglob(".tmp-*"))
 
+    weights_path(best).unlink()  # old again: converting is said, since that start is slow
+    data = json.loads(manifest_path(best).read_text())
+    del data["weights"]
+    manifest_path(best).write_text(json.dumps(data))
+    converting = RunDir.open(run_copy)
+    converting.load_weights("best")
+    assert any("converted once" in notice for notice in converting.notices)
+
 
 def test_a_run_another_process_writes_is_converted_in_memory_only(run_copy):
     make_old(run_copy)
     listing = sorted(p.name for p in run_copy.iterdir())
     manifest = manifest_path(run_copy / "best.keras").read_bytes()
     with RunLock(run_copy):  # as a live trainer holds it
-        weights, found, _ = RunDir.open(run_copy).load_weights("best")
+        run = RunDir.open(run_copy)
+        weights, found, _ = run.load_weights("best")
     assert found.weights is None and len(weights) == 6
+    assert any("through TensorFlow this time" in notice for notice in run.notices)
     assert sorted(p.name for p in run_copy.iterdir()) == listing
     assert manifest_path(run_copy / "best.keras").read_bytes() == manifest
 
