@@ -90,8 +90,11 @@ def _dispatch(argv: list[str]) -> int:
     from chargen_core.runs import exports_home, resolve_run, runs_home
 
     try:  # bad input answers in one line before the app takes the screen
+        for flag, value in (("--run", args.run), ("--corpus", args.corpus)):
+            if value == "":  # an unset shell variable: a mistake, never "not given"
+                raise ChargenError(f"{flag} is empty: give a value or leave the flag out")
         run_root = runs_home(args.runs_dir)
-        run_path = resolve_run(args.run, args.runs_dir) if args.run else None
+        run_path = resolve_run(args.run, args.runs_dir) if args.run is not None else None
     except ChargenError as exc:
         print(f"chargen: error: {exc}", file=sys.stderr)
         return 2

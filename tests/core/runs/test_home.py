@@ -127,3 +127,12 @@ def test_app_refuses_a_bad_run_name_before_starting(capsys):
     assert app_main(["--run", "no-such-run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "run not found" in err
+
+
+def test_app_refuses_an_empty_run_or_corpus(capsys):
+    from chargen_tui.__main__ import main as app_main
+
+    for flag in ("--run", "--corpus"):
+        assert app_main([flag, ""]) == 2  # an unset shell variable, never "the bundled model"
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{flag} is empty" in err
