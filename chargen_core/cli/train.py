@@ -156,8 +156,10 @@ def run(args) -> int:
     if signals.was_hung_up:  # the terminal is gone: no summary (state.json has the outcome)
         return 128 + received[0]
     val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
+    # The first step (tracing the model) is not timed: a session of one step has no measured speed to show.
+    speed = f", {finished.targets_per_second:,.0f} targets/s" if finished.targets_per_second > 0 else ""
     summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "
-               f"{finished.train_seconds:.1f} s, {finished.targets_per_second:,.0f} targets/s -> {finished.run_dir}")
+               f"{finished.train_seconds:.1f} s{speed} -> {finished.run_dir}")
     if trainer.already_trained:  # nothing trained: its notice said what was done, and no summary repeats it
         summary = None
     if args.json:

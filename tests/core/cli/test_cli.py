@@ -197,3 +197,12 @@ def test_one_line_names_the_type_only_for_bugs():
     assert one_line(CorpusError("corpus not found: x\nmore")) == "corpus not found: x"
     assert one_line(ValueError("bad\nvalue")) == "ValueError: bad"
     assert one_line(KeyError()) == "KeyError"
+
+
+def test_a_one_step_session_shows_no_made_up_speed(capsys, tmp_path, tiny_corpus_file):
+    flags = [f for f in TINY if f != "3"]
+    flags[flags.index("--steps-per-epoch") + 1:flags.index("--steps-per-epoch") + 1] = ["1"]
+    assert main(["train", "--corpus", str(tiny_corpus_file), *flags, "--epochs", "1",
+                 "--run-dir", str(tmp_path / "run")]) == 0
+    summary = capsys.readouterr().out.strip()
+    assert summary.startswith("completed: 1 epochs, 1 steps") and "targets/s" not in summary  # not "0 targets/s"
