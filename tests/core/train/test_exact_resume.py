@@ -166,7 +166,8 @@ def test_the_arrays_are_published_pruned_and_verified_with_their_checkpoint(exac
     assert first.run().steps == 8
     # Saved at steps 0, 3, 5 (epoch), 6, 8 (stop); two kept, each with its arrays; the stop published as model.keras.
     names = sorted(p.name for p in (run_path / "checkpoints").iterdir())
-    assert names == [f"ckpt-00000000{s}.{ext}" for s in (6, 8) for ext in ("json", "keras", "resume.npz")]
+    assert names == [f"ckpt-00000000{s}.{ext}" for s in (6, 8)
+                     for ext in ("json", "keras", "resume.npz", "weights.npz")]
     published = read_manifest(run_path / "model.keras")
     assert published.resume_state["file"] == "model.resume.npz" and (run_path / "model.resume.npz").is_file()
     assert verify(run_path / "model.keras")[1] is None
