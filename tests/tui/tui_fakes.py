@@ -1,4 +1,7 @@
-"""Fast stand-ins for chargen_core's Generator, Trainer and corpus loading, with the same interface."""
+"""Fast stand-ins for chargen_core's Generator, corpus loading and training processes, with the same interface.
+
+A fake training "process" is a thread running FakeTrainer; its events go to an in-memory log that the app's
+follower reads, as the real app reads RUN/events.jsonl; signals pause, resume and stop it."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from chargen_core.train import (BatchEnded, CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFinished,
-                                 TrainingStarted)
+                                TrainingPaused, TrainingStarted)
 from chargen_tui.services import RunInfo
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
@@ -120,29 +123,25 @@ class FakeTrainer:
     """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
 
     def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
-                 initial_epoch: int = 0, fresh_optimizer: bool = False, size=None) -> None:
+                 initial_epoch: int = 0, fresh_optimizer: bool = False, crash_at: int | None = None) -> None:
         self.on_event, self.run_path = on_event, run_path
-        self.size = size  # what --size auto chose (a train.Size), as the real Trainer declares it
+        self.crash_at = crash_at  # the global step at which the "process" dies without a word
         self.fresh_optimizer = fresh_optimizer
         self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
         self.initial_epoch = initial_epoch
         self.paused = False
         self.stop_requested = False
-        self.vocab = SimpleNamespace(size=30)
-        self.snapshots = 0
 
     def pause(self):
         self.paused = True
+        self.on_event(TrainingPaused(True, 0))
 
     def unpause(self):
         self.paused = False
+        self.on_event(TrainingPaused(False, 0))
 
     def request_stop(self):
         self.stop_requested = True
-
-    def snapshot_weights(self):
-        self.snapshots += 1
-        return [0.0]
 
     def run(self):
         self.on_event(TrainingStarted(str(self.run_path), self.epochs, self.initial_epoch, self.steps, 1234, "CPU",
@@ -157,6 +156,8 @@ class FakeTrainer:
                     break
                 time.sleep(self.delay)
                 step += 1
+                if step == self.crash_at:
+                    return None
                 self.on_event(BatchEnded(epoch, i, step, self.steps, 3.0 - step * 0.1, 1000.0, step * 0.1))
             if reason == "stopped":
                 break
@@ -167,6 +168,46 @@ class FakeTrainer:
         finished = TrainingFinished(str(self.run_path), reason, epoch + 1, step, 2.4, 3.5, 2.4, 1.0, 1000.0)
         self.on_event(finished)
         return finished
+
+
+class FakeEventLog:
+    """The events a fake trainer wrote (its RUN/events.jsonl)."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.lock = threading.Lock()
+
+    def __call__(self, event) -> None:
+        with self.lock:
+            self.events.append(event)
+
+
+class FakeFollower:
+    def __init__(self, log: FakeEventLog) -> None:
+        self.log, self.read = log, 0
+
+    def poll(self) -> list:
+        with self.log.lock:
+            events, self.read = self.log.events[self.read:], len(self.log.events)
+        return events
+
+
+class FakeProcess:
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+
+    def poll(self):
+        return None if self.thread.is_alive() else 0
+
+
+@dataclass
+class FakeLaunched:
+    pid: int
+    argv: list
+    command: str
+    log_path: Path
+    run_path: Path
+    process: FakeProcess
 
 
 class FakeServices:
@@ -184,12 +225,15 @@ class FakeServices:
         self.untrained_runs: set[str] = set()  # runs killed before their first checkpoint: settings, no weights
         self.generators: dict[str, FakeGenerator] = {}
         self.resumed: list[Path] = []
-        self.specs: list = []
-        self.sized = None  # a train.Size the next new trainer reports as chosen by --size auto
+        self.launches: list[list[str]] = []  # the `chargen train` arguments of every trainer started
         self.copies: list[tuple[Path, Path]] = []
-
-    def device(self) -> str:
-        return "CPU"
+        self.logs: dict[Path, FakeEventLog] = {}
+        self.processes: dict[Path, tuple[FakeTrainer, threading.Thread]] = {}
+        self.launch_error: str | None = None  # the next launch fails with this (a full disk, a read-only home)
+        self.crash_at: int | None = None  # trainers started from now on die at this step, saying nothing
+        self.tail = ["epoch 1/2 step 3/5 loss 2.7", "Fatal Python error: Segmentation fault"]
+        self.weights_loaded: list[str] = []
+        self.signals: list[tuple[Path, str]] = []
 
     def default_run(self):
         return self.default_path if self.default else None
@@ -244,30 +288,78 @@ class FakeServices:
         text = "It was the best of times, it was the worst of times.\n" * 40
         return FakeCorpus(source, source, text)
 
-    def _trainer(self, on_event, path):
-        trainer = FakeTrainer(on_event, path, delay=self.train_delay)
+    # --- training "processes" ---------------------------------------------------------------------------------
+    def new_run_path(self, root, corpus, arch="lstm"):
+        return Path(root) / f"{corpus.name}-run"
+
+    def resume_epochs(self, run_path):
+        return self._epochs_done(Path(run_path).name) + 2
+
+    def checkpoint_every(self, run_path):
+        return 0
+
+    def launch(self, argv, run_path, nice=0):
+        from chargen_core.errors import ChargenError
+
+        if self.launch_error:
+            raise ChargenError(self.launch_error)
+        run_path = Path(run_path)
+        self.launches.append(list(argv))
+        initial = 0
+        if "--resume" in argv:
+            self.resumed.append(run_path)
+            initial = self._epochs_done(run_path.name)
+        trainer = self.start_trainer(run_path, initial_epoch=initial)
+        return FakeLaunched(4242, list(argv), "chargen train " + " ".join(argv), run_path / "train.log", run_path,
+                            FakeProcess(self.processes[run_path][1]))
+
+    def start_trainer(self, run_path: Path, initial_epoch: int = 0) -> FakeTrainer:
+        """A trainer "process" on run_path (also what another terminal's `chargen train` looks like to the app)."""
+        log = self.logs[run_path] = FakeEventLog()
+        trainer = FakeTrainer(log, run_path, delay=self.train_delay, initial_epoch=initial_epoch,
+                              fresh_optimizer=self.weights_only and initial_epoch > 0, crash_at=self.crash_at)
+        thread = threading.Thread(target=trainer.run, daemon=True)
         self.trainers.append(trainer)
+        self.processes[run_path] = (trainer, thread)
+        thread.start()
         return trainer
 
-    def new_trainer(self, corpus, runs_home, on_event, model_config=None, spec=None):
-        self.specs.append(spec)
-        trainer = self._trainer(on_event, Path(runs_home) / f"{corpus.name}-run")
-        trainer.size = self.sized
-        return trainer
+    def _alive(self, run_path):
+        trainer, thread = self.processes.get(Path(run_path), (None, None))
+        return trainer if thread is not None and thread.is_alive() else None
 
-    def resume_trainer(self, run_path, on_event):
-        self.resumed.append(Path(run_path))
-        trainer = FakeTrainer(on_event, run_path, delay=self.train_delay,
-                              initial_epoch=self._epochs_done(Path(run_path).name),
-                              fresh_optimizer=self.weights_only)
-        self.trainers.append(trainer)
-        return trainer
+    def follow(self, run_path):
+        return FakeFollower(self.logs.setdefault(Path(run_path), FakeEventLog()))
+
+    def signal(self, run_path, action):
+        trainer = self._alive(run_path)
+        self.signals.append((Path(run_path), action))
+        if trainer is None:
+            return None
+        {"pause": trainer.pause, "resume": trainer.unpause, "stop": trainer.request_stop}[action]()
+        return 4242
+
+    def live_status(self, run_path):
+        trainer = self._alive(run_path)
+        if trainer is None:
+            return None
+        return SimpleNamespace(pid=4242, state="paused" if trainer.paused else "training", epoch=0,
+                               epochs=trainer.epochs, step=1, steps_per_epoch=trainer.steps, loss=2.5,
+                               seconds_left=125.0, command=f"chargen train --resume {run_path}")
+
+    def log_tail(self, run_path, lines=5):
+        return self.tail[-lines:]
+
+    def weights_at(self, run_path, model_path):
+        self.weights_loaded.append(str(model_path))
+        return [0.0]
+
+    def generator_with(self, run_path, weights):
+        self.generator.vocab = SimpleNamespace(size=30)
+        return self.generator
 
     def _epochs_done(self, name: str) -> int:
         return 0 if name in self.untrained_runs else self.runs.get(name, 3)  # no checkpoint: it starts over
-
-    def generator_from_trainer(self, trainer):
-        return self.generator
 
     def sampler_settings(self, settings, vocab_size):
         from chargen_core.errors import SettingsError

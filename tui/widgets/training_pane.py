@@ -16,7 +16,7 @@ from textual.widgets import ProgressBar, Static
 from .loss_curve import LossCurve
 from .throttle import Throttle
 
-STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "training": "green bold",
+STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "starting": "green", "training": "green bold",
                 "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
 
 
@@ -38,6 +38,7 @@ class TrainingPane(Vertical):
     TrainingPane ProgressBar Bar { width: 1fr; }
     TrainingPane LossCurve { height: 1fr; min-height: 3; }
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
+    TrainingPane #command { height: auto; max-height: 3; color: $text-muted; }
     """
 
     # What the state and metrics lines show: assigning any of them redraws those lines, within REDRAW_INTERVAL
@@ -69,6 +70,7 @@ class TrainingPane(Vertical):
         yield Static(id="metrics")
         yield LossCurve(id="curve")
         yield Static(id="preview")
+        yield Static(id="command")
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).update(total=1, progress=0)  # determinate: no animation while idle
@@ -120,6 +122,10 @@ class TrainingPane(Vertical):
         if notes:  # until the first epoch's preview replaces them
             self.query_one("#preview", Static).update(Text("\n".join(notes), "yellow"))
         self.set_state("training")
+
+    def set_command(self, command: str) -> None:
+        """The exact `chargen train ...` line of the process this pane follows ("": none)."""
+        self.query_one("#command", Static).update(Text(f"$ {command}" if command else "", overflow="fold"))
 
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
