@@ -5,6 +5,8 @@ import shutil
 import subprocess
 import sys
 import ast
+import hashlib
+import json
 import tomllib
 import zipfile
 from pathlib import Path
@@ -30,6 +32,9 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     for folder in ("chargen_core", "assets"):
         (src / folder / "__pycache__").mkdir(exist_ok=True)
         (src / folder / "__pycache__" / "stale.cpython-311.pyc").write_bytes(b"\0")
+    # What opening the bundled run in a checkout may leave (a lock, a half-written file): not shipped either.
+    for leftover in (".lock", ".tmp-123-best.weights.npz"):
+        (src / "assets" / "default" / leftover).write_bytes(b"\0")
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(out), str(src)], capture_output=True, text=True)
@@ -40,8 +45,12 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
 
 def test_wheel_ships_the_bundled_model(wheel):
     names = set(wheel.namelist())
-    for needed in ("config.json", "vocab.json", "best.keras", "best.json", "history.jsonl"):
+    for needed in ("config.json", "vocab.json", "best.keras", "best.json", "best.weights.npz", "history.jsonl"):
         assert f"chargen_assets/default/{needed}" in names
+    # the numpy weights generation reads (no TensorFlow), listed in the manifest with the bytes shipped
+    listed = json.loads(wheel.read("chargen_assets/default/best.json"))["weights"]
+    shipped = wheel.read(f"chargen_assets/default/{listed['file']}")
+    assert (len(shipped), hashlib.sha256(shipped).hexdigest()) == (listed["size"], listed["sha256"])
     assert "chargen_tui/app.tcss" in names
     assert "chargen_core/__main__.py" in names
     assert {"chargen_core/py.typed", "chargen_tui/py.typed"} <= names
@@ -66,11 +75,12 @@ def test_the_app_imports_itself_relatively():
     assert not wrong, "\n".join(wrong)
 
 
-def test_wheel_leaves_out_screenshot_bytecode_and_optimizer_copy(wheel):
+def test_wheel_leaves_out_screenshot_bytecode_optimizer_copy_and_leftovers(wheel):
     names = wheel.namelist()
     assert not [n for n in names if n.endswith(".svg")]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "chargen_assets/default/model.keras" not in names  # the latest model, with its optimizer state
+    assert not [n for n in names if n.rsplit("/", 1)[-1].startswith((".lock", ".tmp-"))]
     assert not [n for n in names if n.startswith(("tests/", "bench/"))]
 
 

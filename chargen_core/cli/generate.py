@@ -13,6 +13,7 @@ from ..generate import (MAX_BEAMS, MAX_LENGTH_PENALTY, MAX_REPETITION_PENALTY, M
 from .common import add_home_flag, print_json, resolve_run_arg, say
 
 SETTING_FLAGS = ("strategy", "temperature", "k", "p", "min_p", "beams", "length_penalty", "repetition_penalty")
+IMPORTS_TF_ITSELF = True  # it never does: generation reads numpy weights (an old run is converted once)
 JSON_MAX_LENGTH = 1_000_000  # --json holds the text until its last line: about 1 MB of JSON at most
 # Used to check settings before the run (and its vocabulary) is loaded; k is clamped later if too large.
 _ANY_VOCAB = 1 << 30

@@ -7,7 +7,7 @@ from ..model import SEED, architecture, count_params
 from .common import (MODEL_FIELDS, add_corpus_flags, add_model_flags, given, import_tensorflow_quietly,
                      print_json)
 
-IMPORTS_TF_ITSELF = True  # only a download needs it (through Keras)
+IMPORTS_TF_ITSELF = True  # only a download needs it (through Keras); the presets ship with chargen
 
 
 def add_parser(subparsers):
@@ -38,9 +38,9 @@ def corpus_info(args) -> dict:
 
 
 def run(args) -> int:
-    from ..data import PRESETS, is_url
+    from ..data import is_url
 
-    if args.corpus is not None and (is_url(args.corpus) or args.corpus in PRESETS):
+    if args.corpus is not None and is_url(args.corpus):
         import_tensorflow_quietly()  # downloads go through Keras: its start-up chatter stays off stderr
     if args.vocab_size is not None and args.vocab_size < 2:
         raise SettingsError(f"--vocab-size must be at least 2, got {args.vocab_size}")

@@ -1,6 +1,7 @@
 """Generation in numpy: sampler settings and the live handle a UI turns, the probability maths, one Sampler base
 per strategy (beam search overrides its loop), the cursor a stream stands on, and the Generator over a model's
-weights. Nothing here imports TensorFlow at load time; only reading a model from a run's .keras file does."""
+weights. Nothing here imports TensorFlow: a run's model is read from its numpy weights file (a model saved before
+chargen wrote one is converted once, through Keras)."""
 from .beam import BeamSampler, BeamSearch
 from .blas import single_thread_blas
 from .cursor import Cursor, GeneratedChar

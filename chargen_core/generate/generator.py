@@ -71,9 +71,11 @@ class Generator:
 
     @classmethod
     def from_run(cls, run_dir: str | Path, which: str = "best") -> "Generator":
+        """From a run's saved numpy weights (RunDir.load_weights): no TensorFlow, except to convert once a model
+        saved before chargen wrote them."""
         run = RunDir.open(run_dir)
-        model = run.load_model(which)
-        return cls(model.get_weights(), run.vocab, run.model_config, run.corpus_config.standardize, run.notices)
+        weights, _, _ = run.load_weights(which)
+        return cls(weights, run.vocab, run.model_config, run.corpus_config.standardize, run.notices)
 
     @classmethod
     def from_model(cls, model, vocab: Vocab, model_config: ModelConfig, standardize: str = "none") -> "Generator":

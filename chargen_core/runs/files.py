@@ -1,4 +1,5 @@
-"""The files of a run directory, named in one place: the trainer writes them, everything else reads them.
+"""The files of a run directory, named in one place: the trainer writes them, everything else reads them; and
+how a reader reports one it cannot use.
 
 RUN/config.json, vocab.json, history.jsonl, state.json, events.jsonl, train.log, model.keras + model.json,
 best.keras + best.json, checkpoints/ckpt-<step>.keras + .json (+ .weights.npz, .resume.npz), .lock, logs/
@@ -7,6 +8,8 @@ best.keras + best.json, checkpoints/ckpt-<step>.keras + .json (+ .weights.npz, .
 from __future__ import annotations
 
 from pathlib import Path
+
+from ..errors import RunDirError
 
 CONFIG = "config.json"  # settings, written last when a run is created: its presence marks a run
 VOCAB = "vocab.json"  # the vocabulary (chargen_core.data.Vocab)
@@ -23,6 +26,11 @@ TEMP_PREFIX = ".tmp-"  # files being written; a killed process may leave them, t
 MANIFEST_SUFFIX = ".json"  # model.keras -> model.json: its size, checksum and counters
 WEIGHTS_SUFFIX = ".weights.npz"  # model.keras -> model.weights.npz: the weights alone, read by numpy (no TensorFlow)
 RESUME_SUFFIX = ".resume.npz"  # model.keras -> model.resume.npz: carried state, epoch metrics, dropout generators
+
+
+def damaged(path: Path, problem: str) -> RunDirError:
+    """How every reader of a run reports a file it cannot use: one line, bad input (exit 2), never a traceback."""
+    return RunDirError(f"this run is damaged: {path}: {problem}")
 
 
 def manifest_path(model_path: Path) -> Path:

@@ -1,11 +1,9 @@
-"""A run on disk (RunDir): its settings, vocabulary, history and state, its counters, and its models loaded
-safely (Keras safe mode, damaged checkpoints skipped). Creating one, and checking a new one may be written."""
+"""A run on disk (RunDir): its settings, vocabulary, history and state, and its models (models.py: counters,
+loading safely with damaged files skipped). Creating one, and checking a new one may be written."""
 from __future__ import annotations
 
 import json
-import math
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
@@ -13,9 +11,8 @@ from ..config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from ..data import Corpus, Vocab, load_corpus
 from ..errors import ChargenError, RunDirError, first_line
 from .atomic import atomic_write_json, atomic_write_text
-from .checkpoints import Manifest, list_checkpoints, read_manifest, verify
-from .files import (BEST, CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, MODEL, STATE, TEMP_PREFIX, TRAIN_LOG, VOCAB,
-                    manifest_path)
+from .files import CHECKPOINT_DIR, CONFIG, HISTORY, LOCK_FILE, STATE, TEMP_PREFIX, TRAIN_LOG, VOCAB, damaged
+from .models import RunModels
 
 
 def versions() -> dict:
@@ -62,11 +59,6 @@ def check_writable(path: Path) -> None:
         raise RunDirError(f"cannot write run dir {path}: {target} is not writable")
 
 
-def damaged(path: Path, problem: str) -> RunDirError:
-    """How every reader of a run reports a file it cannot use: one line, bad input (exit 2), never a traceback."""
-    return RunDirError(f"this run is damaged: {path}: {problem}")
-
-
 def read_run_text(path: Path) -> str:
     """A run file's text; unreadable is one line, and bytes that are not UTF-8 mean the file is damaged."""
     try:
@@ -91,14 +83,7 @@ def creation_leftovers(path: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class RunProgress:
-    epochs_done: int
-    global_step: int
-    best_val_loss: float | None
-
-
-class RunDir:
+class RunDir(RunModels):
     """A training run on disk. Open an existing one with RunDir.open(path)."""
 
     def __init__(self, path: str | Path):
@@ -228,85 +213,3 @@ class RunDir:
 
     def write_state(self, **state) -> None:
         atomic_write_json(self.path / STATE, {**self.state(), **state})
-
-    # models ---------------------------------------------------------------------------------------
-    @property
-    def best_path(self) -> Path:
-        return self.path / BEST
-
-    @property
-    def last_path(self) -> Path:
-        return self.path / MODEL
-
-    def progress(self) -> RunProgress:
-        """The run's counters (epochs done, global step, best validation loss) from the newest intact checkpoint's
-        manifest: the one source of truth, which resume restores (history.jsonl may hold one more line)."""
-        for path in [*self.candidates("last"), self.best_path]:  # a packaged run may ship best.keras alone
-            manifest = read_manifest(path)
-            if manifest is not None and path.is_file() and path.stat().st_size == manifest.size:
-                return self.progress_of(manifest)
-        return RunProgress(0, 0, None)
-
-    def progress_of(self, manifest: Manifest) -> RunProgress:
-        best = manifest.best_val_loss
-        if best is None:  # a manifest written before chargen kept the best in it: the history has it
-            losses = [r["val_loss"] for r in self.history()[: manifest.epochs_done]
-                      if isinstance(r.get("val_loss"), (int, float)) and math.isfinite(r["val_loss"])]
-            best = min(losses) if losses else None
-        return RunProgress(manifest.epochs_done, manifest.global_step, best)
-
-    def has_checkpoint(self) -> bool:
-        """Whether any model was ever saved here (damaged or not): a run without one can only start over."""
-        return any(path.exists() or manifest_path(path).exists() for path in self.candidates("best"))
-
-    def candidates(self, which: str = "last") -> list[Path]:
-        """Model files to try, best guess first."""
-        if which not in ("best", "last"):
-            raise ValueError(f"which must be 'best' or 'last', got {which!r}")
-        last = [self.last_path, *list_checkpoints(self.path)]
-        steps = {p: (read_step(p), p != self.last_path) for p in last}
-        last.sort(key=lambda p: steps[p], reverse=True)  # newest step first; checkpoints win ties
-        if which == "last" and not any(p.exists() or manifest_path(p).exists() for p in last):
-            return [self.best_path]  # weights only: the installed bundled model ships best.keras alone
-        return [self.best_path, *last] if which == "best" else last
-
-    def load_checkpoint(self, which: str = "last", *, compile: bool = False):
-        """(model, manifest, path) of the newest file that verifies and loads; damaged ones are skipped."""
-        import keras
-
-        from ..model import CarryLSTM  # noqa: F401  (registers the layer new runs save)
-
-        tried = []
-        for path in self.candidates(which):
-            manifest, problem = verify(path)
-            if problem is None:
-                try:
-                    # Safe mode: no pickle, no arbitrary code from the file.
-                    model = keras.models.load_model(path, safe_mode=True, compile=compile)
-                except Exception as exc:  # a file that verifies but will not load is damaged too
-                    problem = f"cannot load: {first_line(exc)}"
-                else:
-                    self._check_vocab(model, path)
-                    if tried:
-                        self.notices.append(f"{'; '.join(tried)}; using {path.name} (step {manifest.global_step})")
-                    return model, manifest, path
-            if path.exists() or manifest is not None:
-                tried.append(f"{path.name} is damaged ({problem})")
-        detail = f" ({'; '.join(tried)})" if tried else ""
-        raise RunDirError(f"{self.path} has no usable model{detail}")
-
-    def _check_vocab(self, model, path: Path) -> None:
-        """A model and a vocabulary of different sizes are two runs mixed up: refuse, never score or sample it."""
-        outputs = int(model.output_shape[-1])
-        if outputs != self.vocab.size:
-            raise RunDirError(f"{path} predicts {outputs} characters but {self.path / VOCAB} has {self.vocab.size}: "
-                              "the model and vocabulary come from different runs")
-
-    def load_model(self, which: str = "best", *, compile: bool = False):
-        """The model, loaded in Keras safe mode; falls back past damaged files (see .notices)."""
-        return self.load_checkpoint(which, compile=compile)[0]
-
-
-def read_step(path: Path) -> int:
-    manifest = read_manifest(path)
-    return manifest.global_step if manifest else -1

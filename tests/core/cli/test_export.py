@@ -1,9 +1,12 @@
-"""`chargen export`: a run's model as weights only in a new folder that works as a run; bad input exits 2."""
+"""`chargen export`: a run's model as weights only (and its numpy weights) in a new folder that works as a run; bad
+input exits 2."""
 import json
 import zipfile
 
+import numpy as np
+
 from chargen_core.generate import Generator, SamplerSettings
-from chargen_core.runs import RunDir
+from chargen_core.runs import RunDir, verify
 from chargen_core.train import Trainer
 from test_cli import TINY, run_main
 
@@ -17,8 +20,13 @@ def test_export_writes_weights_only_and_the_copy_opens_generates_and_continues(c
     assert rc == 0, err
     result = json.loads(out)
     assert result["path"] == str(dest) and result["epochs_done"] >= 1 and result["val_loss"] > 0
-    assert sorted(p.name for p in dest.iterdir()) == ["best.json", "best.keras", "config.json", "history.jsonl",
-                                                      "state.json", "vocab.json"]
+    assert sorted(p.name for p in dest.iterdir()) == ["best.json", "best.keras", "best.weights.npz", "config.json",
+                                                      "history.jsonl", "state.json", "vocab.json"]
+    manifest, problem = verify(dest / "best.keras")
+    assert problem is None and manifest.weights["file"] == "best.weights.npz"  # generation needs no TensorFlow
+    exported_weights = RunDir.open(dest).load_weights("best")[0]
+    for copied, original in zip(exported_weights, RunDir.open(run_dir).load_weights("best")[0], strict=True):
+        np.testing.assert_array_equal(copied, original)
     with zipfile.ZipFile(dest / "best.keras") as keras_file:
         assert b"optimizer" not in keras_file.read("model.weights.h5")  # weights only
     assert (dest / "best.keras").stat().st_size < (run_dir / "best.keras").stat().st_size
