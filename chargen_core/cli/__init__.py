@@ -121,6 +121,7 @@ def _run_command(argv: list[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as given, for a command started again (--background)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2

@@ -3,21 +3,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import signal
-import sys
 from pathlib import Path
 
 from ..config import DISTRIBUTIONS, PRECISIONS, SCHEDULES, TrainConfig
-from ..errors import ChargenError, SettingsError
-from ..train import BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingStarted
-from .common import (MODEL_FIELDS, Progress, add_corpus_flags, add_home_flag, add_model_flags, end_progress_line,
-                     given, import_tensorflow_quietly, print_json, resolve_run_arg, say)
+from ..errors import ChargenError, SettingsError, one_line
+from ..runs import is_held
+from ..train import (BatchEnded, EpochEnded, PreviewGenerated, TrainingFinished, TrainingPaused, TrainingStarted,
+                     chargen_argv, log_start_failure, train_args)
+from .common import (Progress, add_corpus_flags, add_home_flag, add_model_flags, end_progress_line,
+                     import_tensorflow_quietly, print_json, resolve_run_arg, say)
+from .train_checks import check_empty_flags, check_resume_flags, run_request
+from .train_signals import TrainSignals
 
-TRAIN_FIELDS = ("epochs", "batch_size", "learning_rate", "time_budget", "val_fraction", "seed", "checkpoint_every",
-                "steps_per_epoch", "distribute", "precision", "preview_length", "clipnorm", "schedule",
-                "carry_state", "fresh_rows", "early_stop", "tensorboard", "decay_fraction", "weight_decay", "plateau_decay")
-CORPUS_FIELDS = ("standardize", "encoding", "allow_html")
 IMPORTS_TF_ITSELF = True  # flags are checked first, so a bad flag answers without TensorFlow's start-up time
 
 
@@ -76,36 +73,18 @@ def add_parser(subparsers):
     p.add_argument("--tensorboard", action="store_true", default=None,
                    help="write TensorBoard logs under RUN/logs (view: tensorboard --logdir RUN/logs)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
+    p.add_argument("--background", action="store_true",
+                   help="train in a process of its own that outlives this terminal (and an SSH link): prints its "
+                        "pid, run folder and log, and returns at once. Follow it with `chargen runs`, the app or "
+                        "tail -f RUN/train.log; SIGUSR1 pauses it, SIGUSR2 resumes, SIGTERM stops with a checkpoint")
+    p.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)  # the process --background starts
     return p
 
 
-def run_request(args):
-    """What the user asked for a new run, as chargen_core.train.plan_run takes it (only the flags given)."""
-    from ..train import RunRequest
-
-    corpus = {"source": args.corpus} if args.corpus else {}
-    return RunRequest(model=given(args, MODEL_FIELDS), train=given(args, TRAIN_FIELDS),
-                      corpus={**corpus, **given(args, CORPUS_FIELDS)}, size=args.size, init_from=args.init_from,
-                      run_dir=Path(args.run_dir) if args.run_dir else None, runs_dir=args.runs_dir)
-
-
 def _make_trainer(args, on_event):
-    for name, wanted in (("resume", "a run folder or a name from `chargen runs`"),
-                         ("init_from", "a run folder or a name from `chargen runs`"),
-                         ("run_dir", "the folder to write the run in, or leave the flag out")):
-        if getattr(args, name) == "":  # an empty value (an unset shell variable) is a mistake, never "not given"
-            raise SettingsError(f"--{name.replace('_', '-')} is empty: give {wanted}")
+    check_empty_flags(args)
     if args.resume is not None:
-        fixed = [f"--{n.replace('_', '-')}" for n in (*MODEL_FIELDS, *TRAIN_FIELDS, *CORPUS_FIELDS, "corpus", "run_dir",
-                                                       "size", "init_from")
-                 if n not in ("epochs", "time_budget") and getattr(args, n, None) is not None]
-        if fixed:
-            raise SettingsError(f"--resume keeps the run's own settings; {', '.join(fixed)} cannot change "
-                                "(only --epochs and --time-budget can)")
-        for name in ("epochs", "time_budget"):
-            value = getattr(args, name)
-            if value is not None and not value > 0:
-                raise SettingsError(f"--{name.replace('_', '-')} must be positive, got {value}")
+        check_resume_flags(args)
         import_tensorflow_quietly()
         from ..train import Trainer
 
@@ -123,8 +102,10 @@ def _make_trainer(args, on_event):
 class Reporter:
     """Turns trainer events into stderr lines."""
 
-    def __init__(self):
+    def __init__(self, plain: bool = False):
         self.progress = Progress()
+        if plain:  # detached: lines for a log file, never a line redrawn in place
+            self.progress.tty, self.progress.interval = False, 10.0
         self.epochs = 0
 
     def __call__(self, event) -> None:
@@ -148,6 +129,29 @@ class Reporter:
                                f"{event.seconds:.1f} s")
         elif isinstance(event, PreviewGenerated):
             self.progress.line(f"  preview: {event.prompt!r} -> {event.text!r}")
+        elif isinstance(event, TrainingPaused):
+            self.progress.line(f"{'paused' if event.paused else 'training again'} at step {event.global_step}")
+
+
+def _make_trainer_logged(args, on_event):
+    """_make_trainer; a failure before the model exists also goes into the run's events log when the run is known
+    (a follower, such as the app that started this trainer, learns why it ended)."""
+    try:
+        return _make_trainer(args, on_event)
+    except Exception as exc:
+        run_path = _known_run_path(args)
+        if run_path is not None and not is_held(run_path):  # never into the log of a run another process trains
+            log_start_failure(run_path, one_line(exc))
+        raise
+
+
+def _known_run_path(args) -> Path | None:
+    try:
+        if args.resume:
+            return Path(resolve_run_arg(args, "resume"))
+    except ChargenError:
+        return None
+    return Path(args.run_dir) if args.run_dir else None
 
 
 def take_deprecated_flags(args) -> None:
@@ -163,42 +167,24 @@ def take_deprecated_flags(args) -> None:
 
 def run(args) -> int:
     take_deprecated_flags(args)
-    reporter = Reporter()
-    trainer = _make_trainer(args, reporter)
-    for notice in trainer.notices:
-        say(f"chargen: notice: {notice}")
+    if args.background:
+        from .background import start_in_background
 
-    received: list[int] = []
-
-    def on_signal(signum, frame):
-        name = signal.Signals(signum).name
-        if signum == getattr(signal, "SIGHUP", None):  # the terminal is gone: writing to it would fail (EIO)
-            sys.stdout = sys.stderr = reporter.progress.stream = open(os.devnull, "w")  # noqa: SIM115
-        if not received:
-            again = "Ctrl-C" if signum == signal.SIGINT else name
-            progress = reporter.progress  # on a terminal, its echo of ^C may sit at the start of the line
-            lead = "\n" if progress.tty and not progress.open else ""
-            say(f"{lead}chargen: {name}: stopping after this batch and saving ({again} again to abort)")
-        received.append(signum)
-        trainer.request_stop(f"stopped by {name}")
-        # A second one aborts at once (the newest checkpoint stays the latest good one).
-        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
-
-    # Ctrl-C, `kill`/systemd/schedulers (SIGTERM) and a dropped SSH session (SIGHUP) all stop cleanly.
-    stop_signals = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {signum: signal.signal(signum, on_signal) for signum in stop_signals}
-    streams = sys.stdout, sys.stderr
-    try:
-        finished: TrainingFinished = trainer.run()
-    finally:
-        end_progress_line()  # the summary or an error goes on a line of its own
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        hung_up = (sys.stdout, sys.stderr) != streams
-        if hung_up:
-            sys.stdout.close()
-            sys.stdout, sys.stderr = streams
-    if hung_up:  # the terminal is gone: no summary (state.json has the outcome)
+        return start_in_background(args)
+    reporter = Reporter(plain=args.detached)
+    with TrainSignals(reporter.progress, detached=args.detached) as signals:
+        trainer = _make_trainer_logged(args, reporter)
+        if trainer.event_log is not None:
+            trainer.event_log.argv = chargen_argv(["train", *train_args(getattr(args, "argv", None) or [])])
+        for notice in trainer.notices:
+            say(f"chargen: notice: {notice}")
+        signals.attach(trainer)
+        try:
+            finished: TrainingFinished = trainer.run()
+        finally:
+            end_progress_line()  # the summary or an error goes on a line of its own
+    received = signals.received
+    if signals.was_hung_up:  # the terminal is gone: no summary (state.json has the outcome)
         return 128 + received[0]
     val = f"{finished.val_loss:.4f} nats/char ({finished.val_bpc:.3f} bpc)" if finished.val_loss is not None else "n/a"
     summary = (f"{finished.reason}: {finished.epochs} epochs, {finished.steps} steps, val {val}, "

@@ -3,7 +3,7 @@ cut into examples, and the tf.data pipelines (loaded on first use: they import T
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_attribute
-from .corpus import BUILTIN, PRESETS, Corpus, load_corpus, read_file
+from .corpus import BUILTIN, PRESETS, Corpus, corpus_name, load_corpus, read_file
 from .download import is_url
 from .layout import (EVAL_CONTEXT, context_pieces, count_sequences, count_windows, even_pieces, split_ids,
                      stream_layout, too_short)
@@ -20,7 +20,7 @@ _LAZY = {  # name -> module, imported on first use (TensorFlow)
     "sequence_dataset": "datasets", "stream_dataset": "datasets", "window_dataset": "datasets",
 }
 
-__all__ = ["BUILTIN", "PRESETS", "Corpus", "load_corpus", "read_file", "is_url", "EVAL_CONTEXT", "context_pieces",
+__all__ = ["BUILTIN", "PRESETS", "Corpus", "corpus_name", "load_corpus", "read_file", "is_url", "EVAL_CONTEXT", "context_pieces",
            "count_sequences", "count_windows", "even_pieces", "split_ids", "stream_layout", "too_short",
            "standardize_text", "Vocab", *_LAZY]
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from ..config import STANDARDIZE_MODES, CorpusConfig
 from ..errors import CorpusError
-from .download import download, is_url, looks_like_html
+from .download import cache_name, download, is_url, looks_like_html
 from .standardize import standardize_text
 
 BUILTIN = "builtin"
+BUILTIN_NAME = "builtin (Python help topics)"
 # Named presets: name -> (URL, expected size in bytes or None). The URL is the fallback when the package's own
 # copy (BUNDLED) is missing or damaged, and the source to check that copy against.
 PRESETS: dict[str, tuple[str, int | None]] = {
@@ -142,6 +143,18 @@ def _read_preset(name: str, encoding: str, cache_dir: str | Path | None) -> str:
     return read_file(download(url, cache_dir, size), encoding)
 
 
+def corpus_name(source: str) -> str:
+    """The short name load_corpus gives a source, known without reading it (e.g. to name a run's folder)."""
+    source = str(source)
+    if source == BUILTIN:
+        return BUILTIN_NAME
+    if source in PRESETS:
+        return source
+    if is_url(source):
+        return cache_name(source).split("-", 1)[-1]
+    return Path(source).expanduser().name
+
+
 def load_corpus(
     source: str = BUILTIN,
     *,
@@ -155,7 +168,7 @@ def load_corpus(
         raise CorpusError(f"unknown standardization {standardize!r}; choose one of {', '.join(STANDARDIZE_MODES)}")
     source = str(source)
     if source == BUILTIN:
-        name, raw = "builtin (Python help topics)", builtin_text()
+        name, raw = BUILTIN_NAME, builtin_text()
     elif source in PRESETS:
         name, raw = source, _read_preset(source, encoding, cache_dir)
     elif is_url(source):

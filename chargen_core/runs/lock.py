@@ -73,12 +73,34 @@ def _why_not_created(path: Path, exc: OSError) -> str:
     return f"cannot create run dir {path}: {exc.strerror or exc}"
 
 
-def _holder(path: Path) -> str:
+def holder_pid(run_path: str | Path) -> int | None:
+    """The process id the lock file records (the last process that took the lock; check is_held first)."""
     try:
-        pid = path.read_text(encoding="ascii").strip()
+        text = (Path(run_path) / LOCK_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def held_since(run_path: str | Path) -> float | None:
+    """When the lock was taken (epoch seconds): the holder writes its pid into the file as it takes it."""
+    try:
+        return (Path(run_path) / LOCK_FILE).stat().st_mtime
     except OSError:
-        pid = ""
-    return f"pid {pid}" if pid.isdigit() else "another process"
+        return None
+
+
+def _since(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    same_day = time.localtime(seconds)[:3] == time.localtime()[:3]
+    return time.strftime(" since %H:%M:%S" if same_day else " since %Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def _holder(run_path: Path) -> str:
+    pid = holder_pid(run_path)
+    who = f"pid {pid}" if pid is not None else "another process"
+    return f"{who} (training it{_since(held_since(run_path))})"
 
 
 class RunLock:
@@ -116,8 +138,8 @@ class RunLock:
                 if tries < LOCK_TRIES:  # held for an instant by is_held (e.g. `chargen runs`): try again
                     time.sleep(0.02)
                     continue
-                raise RunDirError(f"{self.run_path} is being written by {_holder(self.path)}; wait for it to "
-                                  "finish or stop it (one writer per run)")
+                raise RunDirError(f"{self.run_path} is being written by {_holder(self.run_path)}; wait for it "
+                                  "to finish or stop it (one writer per run)")
             # The file may have been removed (a new run given up) between open and lock: lock the live one.
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))

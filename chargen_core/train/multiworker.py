@@ -105,3 +105,12 @@ def stop_agreement(strategy):
         return bool(summed[0] > 0), bool(summed[1] > 0)
 
     return agree
+
+
+def sync_from_chief(strategy, model, state) -> None:
+    """Every worker starts from the chief's weights, optimizer state and counters (a restart resumes)."""
+    best = -1.0 if state.best_val_loss is None else state.best_val_loss
+    epochs_done, global_step, best = broadcast_from_chief(
+        strategy, model_and_optimizer_variables(model), [state.epochs_done, state.global_step, best])
+    state.epochs_done, state.global_step = int(epochs_done), int(global_step)
+    state.best_val_loss = None if best < 0 else best

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..generate import Generator, SamplerSettings
+from .events import PreviewGenerated
 
 PROMPT_CHARS = 40
 SETTINGS = SamplerSettings(strategy="temperature", temperature=0.8)
@@ -22,3 +23,16 @@ class Previewer:
         else:
             self._generator.refresh(self.model.get_weights())
         return self.prompt, self._generator.generate(self.prompt, SETTINGS, length, seed=self.seed).text
+
+
+def epoch_preview(model, vocab, model_config, corpus, train_config, emit):
+    """The epoch-end hook that emits a PreviewGenerated (None when --preview-length is 0)."""
+    if train_config.preview_length <= 0:
+        return None
+    previewer = Previewer(model, vocab, model_config, corpus, seed=train_config.seed)
+
+    def preview(epoch: int) -> None:
+        prompt, text = previewer.sample(train_config.preview_length)
+        emit(PreviewGenerated(epoch, prompt, text))
+
+    return preview

@@ -1,6 +1,8 @@
 """Exact resume: the batch order a run keeps across restarts, and the fit() calls that continue it mid-epoch."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..config import TrainConfig
@@ -69,3 +71,18 @@ def end_status(run) -> str | None:
     if status in (*FINISHED, "early_stop", "nan"):
         return status
     return "completed" if run.progress().epochs_done >= run.train_config.epochs else status
+
+
+def final_validation(model, val, state) -> bool:
+    """After a budget stop mid-epoch, score the final weights (a user stop skips this to stay quick).
+
+    Returns True when they beat the best so far, so best.keras follows the model the budget bought.
+    """
+    loss = float(model.evaluate(val, verbose=0, return_dict=True)["loss"])
+    if not math.isfinite(loss):
+        return False
+    state.val_loss, state.val_bpc = loss, loss / math.log(2)
+    if state.best_val_loss is None or loss < state.best_val_loss:
+        state.best_val_loss = loss
+        return True
+    return False

@@ -111,3 +111,20 @@ class EpochStart(keras.callbacks.Callback):
         if self.saved is not None:
             restore(self.model, self.saved, within_epoch=self.within_epoch)
             self.saved = None
+
+
+def restorable_state(model, checkpoint, manifest, state, steps_per_epoch: int,
+                     carry_state: bool) -> tuple[dict | None, str | None]:
+    """The arrays saved beside the checkpoint resumed from, when they fit this model, and a notice when a resume
+    within an epoch must do without them (a checkpoint of an older chargen)."""
+    if manifest is None or checkpoint is None:
+        return None, None
+    done = state.global_step - state.epochs_done * steps_per_epoch
+    arrays, problem = saved_state(model, checkpoint, manifest, within_epoch=0 < done <= steps_per_epoch)
+    if problem is None or not 0 < done <= steps_per_epoch:
+        return arrays, None
+    epoch = state.epochs_done + 1
+    carried = " with the carried LSTM state restarted from zeros," if carry_state else ""
+    effect = (f"epoch {epoch} is trained again" if done == steps_per_epoch else
+              f"epoch {epoch} continues{carried} and its training loss covers the batches after the resume only")
+    return arrays, f"{checkpoint.name}: {problem}; {effect}"

@@ -14,17 +14,18 @@ from ..data import Corpus, Vocab, batch_notice, make_datasets
 from ..errors import CorpusError, SettingsError, one_line
 from ..model import architecture, carry_layers, check_fits, fresh_row_count, memory_error
 from ..runs import CONFIG, LOGS, RunDir, RunLock, check_writable
-from .callbacks import CheckpointWriter, Control, RunState, TrainingCallback, storage_error
+from .callbacks import CheckpointWriter, RunState, TrainingCallback, storage_error
+from .control import Control
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
-from .events import PreviewGenerated, TrainingFailed, TrainingFinished, TrainingStarted
+from .event_log import EventLogWriter
+from .events import TrainingFailed, TrainingFinished, TrainingStarted
 from .keras_fixes import fix_multiworker_logs, fix_symbolic_build
-from .multiworker import (broadcast_from_chief, model_and_optimizer_variables, restarted_chief_run, stop_agreement,
-                          writes_run_dir)
+from .multiworker import restarted_chief_run, stop_agreement, sync_from_chief, writes_run_dir
 from .plan import RunPlan
 from .plateau import plateau_callbacks
-from .preview import Previewer
-from .resume_plan import data_seed, end_status, finish_trained_epoch, fit_plan
-from .resume_state import EpochStart, capture, saved_state
+from .preview import epoch_preview
+from .resume_plan import data_seed, end_status, final_validation, finish_trained_epoch, fit_plan
+from .resume_state import EpochStart, capture, restorable_state
 from .schedule import Schedule, ScheduleCallback, continuation
 from .sizing import Size
 from .trainer_model import model_for_run
@@ -47,6 +48,8 @@ class Trainer:
         self._emit_fn = on_event
         # One writer per run: taken before anything is read or written, held until run() ends (or the process dies).
         self._lock = RunLock(self.run_path) if writes_run_dir(train_config) else None
+        # Every writer of a run logs its events there, for the app and `chargen runs` to follow (event_log.py).
+        self.event_log = EventLogWriter(self.run_path) if self._lock is not None else None
         if self._lock is not None:
             self._lock.acquire()
         try:
@@ -64,6 +67,8 @@ class Trainer:
 
     def release(self) -> None:
         """Give up the run's lock (a new run that never got its config.json leaves no directory behind)."""
+        if self.event_log is not None:
+            self.event_log.close()
         if self._lock is not None:
             self._lock.release(remove_dir=not (self.run_path / CONFIG).exists())
 
@@ -92,7 +97,7 @@ class Trainer:
             self._restore_counters(_resume, manifest)
         multiworker = is_multiworker(self._info.strategy)
         if multiworker:
-            self._sync_workers()
+            sync_from_chief(self._info.strategy, self.model, self.state)
             fix_symbolic_build(self.model)
             fix_multiworker_logs()
         self.carry_state = self._can_carry(multiworker)
@@ -121,7 +126,10 @@ class Trainer:
             self.notices.append(f"{run_dir} had trained all {done} epochs when it was stopped, before it recorded "
                                 f"that: recorded it as completed (pass --epochs N with N > {done} to train longer)")
         self.keeps_state = self._info.replicas == 1 and not multiworker  # see resume_state.py
-        self._saved_state = self._restorable_state(checkpoint, manifest)
+        self._saved_state, notice = (restorable_state(self.model, checkpoint, manifest, self.state,
+                                                      self.splits.steps_per_epoch, self.carry_state)
+                                     if self.keeps_state else (None, None))
+        self.notices += [notice] if notice else []
         self.notices += batch_notice(self.splits, train_config.batch_size, examples.span - 1)
         if _resume is not None and self._fresh:
             self.notices.append(f"{run_dir} has no checkpoint yet (stopped before its first one): training it from "
@@ -140,23 +148,6 @@ class Trainer:
         starts_curve = _resume is not None and 0 < train_config.schedule_start == self.state.global_step
         self.continued_rate = train_config.learning_rate if starts_curve else None
 
-    def _restorable_state(self, checkpoint, manifest) -> dict | None:
-        """The arrays saved beside the checkpoint resumed from, when they fit this model; else a notice when a
-        resume within an epoch must do without them (a checkpoint of an older chargen)."""
-        if manifest is None or checkpoint is None or not self.keeps_state:
-            return None
-        spe = self.splits.steps_per_epoch
-        done = self.state.global_step - self.state.epochs_done * spe
-        arrays, problem = saved_state(self.model, checkpoint, manifest, within_epoch=0 < done <= spe)
-        if problem is not None and 0 < done <= spe:
-            epoch = self.state.epochs_done + 1
-            carried = " with the carried LSTM state restarted from zeros," if self.carry_state else ""
-            effect = (f"epoch {epoch} is trained again" if done == spe else
-                      f"epoch {epoch} continues{carried} and its training loss covers the batches after the resume "
-                      "only")
-            self.notices.append(f"{checkpoint.name}: {problem}; {effect}")
-        return arrays
-
     def _can_carry(self, multiworker: bool) -> bool:
         """Carry state only on one replica: split across replicas, a row would not meet its stream again."""
         wanted = self.train_config.carry_state and self.arch.carries_state
@@ -168,16 +159,6 @@ class Trainer:
         progress = run.progress_of(manifest)
         self.state.epochs_done, self.state.global_step = progress.epochs_done, progress.global_step
         self.state.best_val_loss = progress.best_val_loss
-
-    def _sync_workers(self) -> None:
-        """Every worker starts from the chief's weights, optimizer state and counters (a restart resumes)."""
-        state = self.state
-        best = -1.0 if state.best_val_loss is None else state.best_val_loss
-        epochs_done, global_step, best = broadcast_from_chief(
-            self._info.strategy, model_and_optimizer_variables(self.model),
-            [state.epochs_done, state.global_step, best])
-        state.epochs_done, state.global_step = int(epochs_done), int(global_step)
-        state.best_val_loss = None if best < 0 else best
 
     @classmethod
     def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):
@@ -231,6 +212,8 @@ class Trainer:
 
     # --- training --------------------------------------------------------------------------------
     def _emit(self, event) -> None:
+        if self.event_log is not None:
+            self.event_log.write(event)
         if self._emit_fn is not None:
             self._emit_fn(event)
 
@@ -312,7 +295,8 @@ class Trainer:
             state=state, control=self.control, emit=self._emit, writer=writer, history=history,
             steps_per_epoch=splits.steps_per_epoch,
             targets_per_step=splits.train_targets_per_epoch // splits.steps_per_epoch,
-            checkpoint_every=cfg.checkpoint_every, time_budget=cfg.time_budget, preview=self._previewer(),
+            checkpoint_every=cfg.checkpoint_every, time_budget=cfg.time_budget,
+            preview=epoch_preview(self.model, self.vocab, self.model_config, self.corpus, cfg, self._emit),
             agree=stop_agreement(self._info.strategy) if is_multiworker(self._info.strategy) else None,
             keeps_state=self.keeps_state,
         )
@@ -343,7 +327,7 @@ class Trainer:
         reason = state.reason or "completed"
         if reason in ("stopped", "time_budget", "plateau") and writer.saved_step != state.global_step:
             resume_state = callback.resume_state()  # before a final validation resets the training metrics
-            improved = reason in ("time_budget", "plateau") and self._final_validation()
+            improved = reason in ("time_budget", "plateau") and final_validation(self.model, self.splits.val, state)
             writer.save(self.model, kind="stop", epochs_done=state.epochs_done, global_step=state.global_step,
                         val_loss=state.val_loss if improved else None, best=improved, resume_state=resume_state)
         if writer.is_chief:
@@ -369,30 +353,3 @@ class Trainer:
                                     state.val_loss, state.val_bpc, state.best_val_loss, 0.0, 0.0)
         self._emit(finished)
         return finished
-
-    def _final_validation(self) -> bool:
-        """After a budget stop mid-epoch, score the final weights (a user stop skips this to stay quick).
-
-        Returns True when they beat the best so far, so best.keras follows the model the budget bought.
-        """
-        state = self.state
-        loss = float(self.model.evaluate(self.splits.val, verbose=0, return_dict=True)["loss"])
-        if not math.isfinite(loss):
-            return False
-        state.val_loss, state.val_bpc = loss, loss / math.log(2)
-        if state.best_val_loss is None or loss < state.best_val_loss:
-            state.best_val_loss = loss
-            return True
-        return False
-
-    def _previewer(self):
-        if self.train_config.preview_length <= 0:
-            return None
-        previewer = Previewer(self.model, self.vocab, self.model_config, self.corpus,
-                              seed=self.train_config.seed)
-
-        def preview(epoch: int) -> None:
-            prompt, text = previewer.sample(self.train_config.preview_length)
-            self._emit(PreviewGenerated(epoch, prompt, text))
-
-        return preview

@@ -1,0 +1,7 @@
+"""`python -m chargen_core.cli ...`: the headless command line without its console script (how a trainer is
+started in the background)."""
+import sys
+
+from . import main
+
+sys.exit(main())
