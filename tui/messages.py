@@ -25,6 +25,7 @@ class TrainingLaunched(Message):
     launched: Any
     error: str | None = None
     token: int = 0  # which start it answers: one the user has since left (another run opened) is not followed
+    follower: Any = None  # its events log, read from where it ended before the trainer started
 
 
 @dataclass

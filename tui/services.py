@@ -119,11 +119,15 @@ class Services:
 
         return launch_training(argv, Path(run_path), nice=nice)
 
-    def follow(self, run_path: Path) -> Any:
-        """A follower of the run's events log from its current session's start (.poll() -> new events)."""
+    def follow(self, run_path: Path, from_start: bool = True) -> Any:
+        """A follower of the run's events log (.poll() -> new events): from its newest session's start (attaching
+        to a run training now), or from its end (made before a trainer is started: only that trainer's events)."""
         from chargen_core.train import EventLogFollower
 
-        return EventLogFollower(Path(run_path), from_session_start=True)
+        follower = EventLogFollower(Path(run_path), from_session_start=True)
+        if not from_start:
+            follower.poll()  # what is there now belongs to earlier sessions
+        return follower
 
     def signal(self, run_path: Path, action: str) -> int | None:
         """pause / resume / stop the process training the run; its pid, or None when no process holds it."""

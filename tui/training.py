@@ -96,11 +96,12 @@ class TrainingControl:
         def job() -> None:
             try:
                 path, argv = plan()
+                follower = self.services.follow(path, from_start=False)  # before the trainer can write a line
                 launched = self.services.launch(argv, path, nice=TRAIN_NICE)
             except Exception as exc:  # bad input, a read-only home...: a notification, the app carries on
                 self.host.post_message(TrainingLaunched(None, one_line(exc), token))
                 return
-            self.host.post_message(TrainingLaunched(launched, None, token))
+            self.host.post_message(TrainingLaunched(launched, None, token, follower))
 
         self.host.run_worker(job, thread=True, exit_on_error=False, group="training", name="launch")
 
@@ -115,12 +116,14 @@ class TrainingControl:
         self.started_here.append(message.launched)
         if current:
             launched = message.launched
-            self.follow(launched.run_path, process=launched.process, command=launched.command)
+            self.follow(launched.run_path, process=launched.process, command=launched.command,
+                        follower=message.follower)
         return current
 
     # --- following -------------------------------------------------------------------------------------------
-    def follow(self, run_path: Path, process: Any = None, command: str = "") -> None:
-        self.followed = Followed(Path(run_path), self.services.follow(run_path), process, command)
+    def follow(self, run_path: Path, process: Any = None, command: str = "", follower: Any = None) -> None:
+        follower = follower if follower is not None else self.services.follow(run_path)
+        self.followed = Followed(Path(run_path), follower, process, command)
         self.paused = False
 
     def attach(self, run_path: Path, own_generator: bool) -> Any:

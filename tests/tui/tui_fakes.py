@@ -125,7 +125,7 @@ class FakeTrainer:
     def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
                  initial_epoch: int = 0, fresh_optimizer: bool = False, crash_at: int | None = None) -> None:
         self.on_event, self.run_path = on_event, run_path
-        self.crash_at = crash_at  # the global step at which the "process" dies without a word
+        self.crash_at = crash_at  # the session's step at which the "process" dies without a word
         self.fresh_optimizer = fresh_optimizer
         self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
         self.initial_epoch = initial_epoch
@@ -144,6 +144,8 @@ class FakeTrainer:
         self.stop_requested = True
 
     def run(self):
+        if self.crash_at == 0:  # a trainer that cannot start: it ends before its first event
+            return None
         self.on_event(TrainingStarted(str(self.run_path), self.epochs, self.initial_epoch, self.steps, 1234, "CPU",
                                       "Default", 1, "float32", self.fresh_optimizer))
         step, reason = self.initial_epoch * self.steps, "completed"
@@ -156,7 +158,7 @@ class FakeTrainer:
                     break
                 time.sleep(self.delay)
                 step += 1
-                if step == self.crash_at:
+                if step - self.initial_epoch * self.steps == self.crash_at:  # the session's step
                     return None
                 self.on_event(BatchEnded(epoch, i, step, self.steps, 3.0 - step * 0.1, 1000.0, step * 0.1))
             if reason == "stopped":
@@ -183,8 +185,11 @@ class FakeEventLog:
 
 
 class FakeFollower:
-    def __init__(self, log: FakeEventLog) -> None:
-        self.log, self.read = log, 0
+    def __init__(self, log: FakeEventLog, from_start: bool = True) -> None:
+        self.log = log
+        with log.lock:  # the newest session's start, or the end
+            starts = [i for i, e in enumerate(log.events) if isinstance(e, TrainingStarted)]
+            self.read = (starts[-1] if starts else 0) if from_start else len(log.events)
 
     def poll(self) -> list:
         with self.log.lock:
@@ -315,7 +320,7 @@ class FakeServices:
 
     def start_trainer(self, run_path: Path, initial_epoch: int = 0) -> FakeTrainer:
         """A trainer "process" on run_path (also what another terminal's `chargen train` looks like to the app)."""
-        log = self.logs[run_path] = FakeEventLog()
+        log = self.logs.setdefault(run_path, FakeEventLog())  # appended to, session after session
         trainer = FakeTrainer(log, run_path, delay=self.train_delay, initial_epoch=initial_epoch,
                               fresh_optimizer=self.weights_only and initial_epoch > 0, crash_at=self.crash_at)
         thread = threading.Thread(target=trainer.run, daemon=True)
@@ -328,8 +333,8 @@ class FakeServices:
         trainer, thread = self.processes.get(Path(run_path), (None, None))
         return trainer if thread is not None and thread.is_alive() else None
 
-    def follow(self, run_path):
-        return FakeFollower(self.logs.setdefault(Path(run_path), FakeEventLog()))
+    def follow(self, run_path, from_start=True):
+        return FakeFollower(self.logs.setdefault(Path(run_path), FakeEventLog()), from_start)
 
     def signal(self, run_path, action):
         trainer = self._alive(run_path)
@@ -343,7 +348,7 @@ class FakeServices:
         trainer = self._alive(run_path)
         if trainer is None:
             return None
-        return SimpleNamespace(pid=4242, state="paused" if trainer.paused else "training", epoch=0,
+        return SimpleNamespace(pid=4242, state="paused" if trainer.paused else "training", epoch=1,
                                epochs=trainer.epochs, step=1, steps_per_epoch=trainer.steps, loss=2.5,
                                seconds_left=125.0, command=f"chargen train --resume {run_path}")
 

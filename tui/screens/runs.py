@@ -27,7 +27,7 @@ def live_text(live: Any) -> str:
 
     parts = [f"pid {live.pid}"]
     if live.epoch is not None and live.epochs:
-        where = f"epoch {live.epoch + 1}/{live.epochs}"
+        where = f"epoch {live.epoch}/{live.epochs}"  # LiveRun counts epochs from 1, as people do
         if live.step is not None and live.steps_per_epoch:
             where += f" step {live.step}/{live.steps_per_epoch}"
         parts.append(where)
