@@ -38,7 +38,7 @@ class TrainingPane(Vertical):
     TrainingPane ProgressBar Bar { width: 1fr; }
     TrainingPane LossCurve { height: 1fr; min-height: 3; }
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
-    TrainingPane #command { height: auto; max-height: 3; color: $text-muted; }
+    TrainingPane #command { height: auto; max-height: 3; color: $text-muted; display: none; }
     """
 
     # What the state and metrics lines show: assigning any of them redraws those lines, within REDRAW_INTERVAL
@@ -125,7 +125,9 @@ class TrainingPane(Vertical):
 
     def set_command(self, command: str) -> None:
         """The exact `chargen train ...` line of the process this pane follows ("": none)."""
-        self.query_one("#command", Static).update(Text(f"$ {command}" if command else "", overflow="fold"))
+        static = self.query_one("#command", Static)
+        static.update(Text(f"$ {command}" if command else "", overflow="fold"))
+        static.display = bool(command)  # no blank line taken from the curve while nothing is followed
 
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second
