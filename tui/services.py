@@ -152,6 +152,11 @@ class Services:
 
         return RunDir.open(run_path).load_weights_at(Path(model_path))
 
+    def checkpoint_exists(self, model_path: str | Path) -> bool:
+        from chargen_core.runs import weights_path
+
+        return Path(model_path).exists() or weights_path(Path(model_path)).exists()
+
     def generator_with(self, run_path: Path, weights: list) -> Any:
         """A generator over the run's vocabulary and model with these weights (a new run's first checkpoint)."""
         from chargen_core.generate import Generator

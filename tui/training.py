@@ -52,7 +52,7 @@ class TrainingControl:
         self.own_generator = False  # True once the live generator samples from the followed run's model
         self.first_checkpoint: int | None = None  # global step of a fresh run's first checkpoint, once known
         self.loading_weights: tuple[Path, str] | None = None  # the checkpoint being loaded (one at a time)
-        self.next_weights: tuple[Path, str] | None = None  # the newest one saved meanwhile
+        self.next_weights: tuple[Path, str] | None = None  # the newest one saved since
 
     @property
     def running(self) -> bool:
@@ -164,6 +164,7 @@ class TrainingControl:
             if followed is not self.followed:  # an event's handler opened another run: the rest is not shown
                 return
             self.on_event(event)
+        self.load_newest_checkpoint()
 
     def _alive(self, followed: Followed) -> bool:
         if followed.process is not None:
@@ -210,13 +211,18 @@ class TrainingControl:
         self.paused = False
 
     def checkpoint_saved(self, model_path: str) -> None:
-        """Load the checkpoint's weights off the UI thread into the live generator (one load at a time; a
-        checkpoint saved meanwhile is loaded next, the ones between are skipped)."""
-        if self.followed is None:
+        """Note a checkpoint to load; the newest of a poll's events is loaded once they are all shown (catching up
+        with a run's session reads many, most of them pruned since)."""
+        if self.followed is not None:
+            self.next_weights = (self.followed.run_path, model_path)
+
+    def load_newest_checkpoint(self) -> None:
+        """Load the newest noted checkpoint's weights off the UI thread into the live generator, one load at a
+        time (one saved meanwhile waits its turn; those between are skipped)."""
+        if self.next_weights is None or self.loading_weights is not None:
             return
-        target = (self.followed.run_path, model_path)
-        if self.loading_weights is not None:
-            self.next_weights = target
+        target, self.next_weights = self.next_weights, None
+        if target[0] != self.run_path:
             return
         self.loading_weights = target
         self.host.run_worker(lambda: self._load(*target), thread=True, exit_on_error=False, group="refresh",
@@ -235,14 +241,14 @@ class TrainingControl:
                 self.own_generator = True
                 self.host.post_message(GeneratorReady(generator.vocab.size, run_path.name))
         except Exception as exc:
-            self.host.post_message(Failed("loading the checkpoint's weights", one_line(exc)))
+            if self.services.checkpoint_exists(model_path):  # else pruned meanwhile: a newer one is loaded next
+                self.host.post_message(Failed("loading the checkpoint's weights", one_line(exc)))
         finally:
             self.host.app.call_from_thread(self._loaded)
 
     def _loaded(self) -> None:
-        self.loading_weights, target, self.next_weights = None, self.next_weights, None
-        if target is not None and target[0] == self.run_path:
-            self.checkpoint_saved(target[1])
+        self.loading_weights = None
+        self.load_newest_checkpoint()
 
     def untrained_note(self, model_name: str) -> str:
         """What generating says while the run in use has no checkpoint yet: whose text it is, when weights come."""

@@ -49,7 +49,7 @@ class TrainingView:
                     screen.set_state("paused" if event.paused else "training")
             case TrainingFinished():
                 train.ended()
-                screen.set_state("done")
+                screen.set_state("stopped" if event.reason == "stopped" else "done")
                 screen.notify(finished_text(event))
             case TrainingFailed():
                 train.ended()
@@ -73,7 +73,7 @@ class TrainingView:
             what = "crashed" if followed.started else "could not start"
             screen.set_state("failed")
             screen.notify(f"training {what}: {reason}", title=followed.run_path.name, severity="error", timeout=15)
-        elif screen.state not in ("done", "failed"):
+        elif screen.state not in ("done", "stopped", "failed"):
             screen.set_state("done")
 
     @staticmethod

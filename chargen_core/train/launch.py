@@ -59,7 +59,9 @@ def launch_training(argv: list[str], run_path: str | Path, nice: int = 0) -> Lau
     if nice_tool:  # the whole process at once, its TensorFlow threads included
         child = [nice_tool, "-n", str(int(nice)), *child]
     log_path = run_path / TRAIN_LOG
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # lines reach train.log as they are printed
+    # PYTHONSAFEPATH: `python -m` would put the starter's current folder first on sys.path, so a folder holding
+    # another chargen_core (a checkout) would train with that code instead of the installed one (Python 3.11+).
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONSAFEPATH": "1"}  # lines reach train.log as printed
     detach = ({"start_new_session": True} if os.name == "posix" else
               {"creationflags": getattr(subprocess, "DETACHED_PROCESS", 0)
                | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})

@@ -58,7 +58,7 @@ class FakeTrainer:
             if reason == "stopped":
                 break
             # the real trainer saves the epoch's checkpoint, then reports the epoch
-            self.on_event(CheckpointSaved(str(self.run_path / "model.keras"), epoch + 1, step, "epoch"))
+            self.on_event(CheckpointSaved(str(self.run_path / f"ckpt-{step:04d}.keras"), epoch + 1, step, "epoch"))
             self.on_event(EpochEnded(epoch, 2.5 - epoch * 0.2, 2.6 - epoch * 0.2, 3.7, 0.3, 0.3, 1.0, step))
             self.on_event(PreviewGenerated(epoch, "the", "the preview text"))
         finished = TrainingFinished(str(self.run_path), reason, epoch + 1, step, 2.4, 3.5, 2.4, 1.0, 1000.0)
@@ -137,10 +137,10 @@ class FakeTrainingServices:
         return FakeLaunched(4242, list(argv), "chargen train " + " ".join(argv), run_path / "train.log", run_path,
                             FakeProcess(self.processes[run_path][1]))
 
-    def start_trainer(self, run_path: Path, initial_epoch: int = 0) -> FakeTrainer:
+    def start_trainer(self, run_path: Path, initial_epoch: int = 0, epochs: int = 2) -> FakeTrainer:
         """A trainer "process" on run_path (also what another terminal's `chargen train` looks like to the app)."""
         log = self.logs.setdefault(run_path, FakeEventLog())  # appended to, session after session
-        trainer = FakeTrainer(log, run_path, delay=self.train_delay, initial_epoch=initial_epoch,
+        trainer = FakeTrainer(log, run_path, epochs=epochs, delay=self.train_delay, initial_epoch=initial_epoch,
                               fresh_optimizer=self.weights_only and initial_epoch > 0, crash_at=self.crash_at)
         thread = threading.Thread(target=trainer.run, daemon=True)
         self.trainers.append(trainer)
@@ -177,6 +177,9 @@ class FakeTrainingServices:
     def weights_at(self, run_path, model_path):
         self.weights_loaded.append(str(model_path))
         return [0.0]
+
+    def checkpoint_exists(self, model_path):
+        return True
 
     def generator_with(self, run_path, weights):
         self.generator.vocab = SimpleNamespace(size=30)

@@ -129,7 +129,7 @@ async def test_training_keys_start_pause_stop(make_app):
         assert app.main_screen.state == "training" and not services.trainers[0].paused
         await pilot.press("f4")
         await wait_for(pilot, lambda: not app.main_screen.train.running)
-        assert services.trainers[0].stop_requested and app.main_screen.state == "done"
+        assert services.trainers[0].stop_requested and app.main_screen.state == "stopped"
 
 
 async def test_training_updates_pane_and_refreshes_generator(make_app):

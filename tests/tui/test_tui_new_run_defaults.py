@@ -102,7 +102,7 @@ async def test_generating_before_a_new_run_s_first_checkpoint_says_so(make_app, 
             trainer.unpause()
         # The first checkpoint's weights make a generator over the new run's model.
         await wait_for(pilot, lambda: screen.train.own_generator and screen.model_name.startswith("good"))
-        assert services.weights_loaded[0].endswith("model.keras")
+        assert services.weights_loaded[0].endswith("ckpt-0005.keras")
         await wait_for(pilot, lambda: not screen.train.running, timeout=10)
         assert not screen.run.untrained  # the epoch's checkpoint was saved
         app.clear_notifications()

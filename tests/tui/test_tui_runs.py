@@ -124,7 +124,7 @@ async def test_switching_while_training_leaves_it_training_and_coming_back_attac
         await wait_for(pilot, lambda: screen.pane.position.startswith("epoch 4/5"))
         assert screen.state == "training" and any("following it live" in n for n in notes(app))
         await pilot.press("f4")
-        await wait_for(pilot, lambda: not screen.train.running and screen.state == "done", timeout=10)
+        await wait_for(pilot, lambda: not screen.train.running and screen.state == "stopped", timeout=10)
         assert services.trainers[0].stop_requested
 
 

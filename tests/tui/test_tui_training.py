@@ -59,7 +59,7 @@ def test_the_app_never_imports_tensorflow(tmp_path, tiny_corpus_file):
     assert not any(s["tensorflow"] or s["keras"] for s in steps), steps
     started, done = steps[4], steps[-1]
     assert started["command"].startswith("chargen train --corpus") and started["device"] == "CPU"
-    assert done["state"] == "done" and done["curve"] >= 1 and any("training stopped" in n for n in done["notes"])
+    assert done["state"] == "stopped" and done["curve"] >= 1 and any("training stopped" in n for n in done["notes"])
 
 
 async def test_the_app_attaches_to_a_run_another_process_trains_and_pauses_resumes_stops_it(
@@ -89,7 +89,7 @@ async def test_the_app_attaches_to_a_run_another_process_trains_and_pauses_resum
             await wait_for(pilot, lambda: live_state(run) == "training" and screen.state == "training", timeout=60)
             await pilot.press("f4")
             await wait_for(pilot, lambda: not screen.train.running, timeout=120)
-            assert screen.state == "done" and any("training stopped" in n for n in notes(app))
+            assert screen.state == "stopped" and any("training stopped" in n for n in notes(app))
         finished = [e for e in events(run) if e["type"] == "TrainingFinished"]
         assert finished and finished[-1]["reason"] == "stopped"
         assert [e["paused"] for e in events(run) if e["type"] == "TrainingPaused"] == [True, False]
@@ -153,3 +153,28 @@ async def test_a_trainer_that_cannot_start_is_said_in_one_line(make_app):
         await pilot.press("f2")
         await wait_for(pilot, lambda: any("training could not start: corpus 'gone.txt': no such file" in n
                                           for n in notes(app)), timeout=10)
+
+
+async def test_attaching_mid_session_loads_only_its_newest_checkpoint(make_app, tmp_path):
+    from chargen_core.train import CheckpointSaved
+
+    services = FakeServices(train_delay=0.01)
+    alpha = tmp_path / "runs" / "alpha"
+    trainer = services.start_trainer(alpha, initial_epoch=5, epochs=20)
+    log = services.logs[alpha]
+    deadline = time.monotonic() + 10
+    while sum(isinstance(e, CheckpointSaved) for e in log.events) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    trainer.pause()  # alive, and no checkpoint more until the app has caught up
+    saved = [e.path for e in log.events if isinstance(e, CheckpointSaved)]
+    app = make_app(services, run_path=alpha)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.main_screen
+            await wait_for(pilot, lambda: screen.train.running and services.weights_loaded)
+            await pilot.pause(0.3)
+            assert services.weights_loaded == [saved[-1]] and len(saved) >= 3  # the ones before were pruned
+            shown_epoch = int(screen.pane.position.split()[1].split("/")[0])  # "epoch 9/25  step 1/5"
+            assert screen.state == "paused" and shown_epoch >= 5 + len(saved)  # caught up with the session
+    finally:
+        trainer.request_stop()

@@ -57,8 +57,8 @@ class QuitWhileTraining(ModalScreen[str | None]):
                          f"Leave {'it' if one else 'them'} training after you quit (the runs screen and "
                          f"`chargen runs` show {'it' if one else 'them'}), or stop now with a checkpoint?")
             with Horizontal():
-                yield Button("Leave training, quit (l)", id="leave", variant="primary")
-                yield Button("Stop with a checkpoint, quit (s)", id="stop", variant="warning")
+                yield Button("Leave it training (l)", id="leave", variant="primary")
+                yield Button("Stop, checkpoint (s)", id="stop", variant="warning")
                 yield Button("Stay (esc)", id="stay")
 
     def on_mount(self) -> None:

@@ -17,7 +17,7 @@ from .loss_curve import LossCurve
 from .throttle import Throttle
 
 STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "starting": "green", "training": "green bold",
-                "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
+                "paused": "yellow bold", "stopping": "yellow", "stopped": "cyan", "done": "cyan bold", "failed": "red bold"}
 
 
 def bpc(nats: float | None) -> str:
@@ -38,7 +38,7 @@ class TrainingPane(Vertical):
     TrainingPane ProgressBar Bar { width: 1fr; }
     TrainingPane LossCurve { height: 1fr; min-height: 3; }
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
-    TrainingPane #command { height: auto; max-height: 3; color: $text-muted; display: none; }
+    TrainingPane #command { height: auto; max-height: 6; color: $text-muted; display: none; }
     """
 
     # What the state and metrics lines show: assigning any of them redraws those lines, within REDRAW_INTERVAL
