@@ -5,7 +5,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from chargen_core import __version__
 from chargen_core.cli import SUBCOMMANDS, stop_quietly_on_closed_stdout  # argparse only: no TensorFlow
 from chargen_core.config import DISTRIBUTIONS, PRECISIONS  # plain dataclasses: no TensorFlow, no textual
 
@@ -36,7 +35,7 @@ def app_help_epilog() -> str:
 
 
 def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
-    from chargen_core.cli import HelpFormatter, PipeAwareParser
+    from chargen_core.cli import HelpFormatter, PipeAwareParser, VersionAction
 
     parser = PipeAwareParser(
         prog="chargen", usage="chargen [APP OPTIONS]\n       chargen COMMAND [OPTIONS]",
@@ -54,7 +53,7 @@ def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
                         help="tf.distribute strategy for training in the app (auto: mirrored on several GPUs)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="training precision (auto: mixed_float16 on GPUs with tensor cores)")
-    parser.add_argument("--version", action="version", version=f"chargen {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     return parser
 
 

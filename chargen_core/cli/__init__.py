@@ -11,7 +11,6 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .. import __version__
 from ..errors import ChargenError, one_line
 from .common import import_tensorflow_quietly
 
@@ -43,6 +42,20 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
+class VersionAction(argparse.Action):
+    """--version: prints `chargen VERSION` and exits, reading the version only then (see chargen_core.__getattr__)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show program's version number and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        parser._print_message(f"chargen {__version__}\n", sys.stdout)
+        parser.exit()
+
+
 class PipeAwareParser(argparse.ArgumentParser):
     """argparse ignores a failed write of --help or --version; a closed stdout must reach main as a
     BrokenPipeError, like any other command's output, to end with the same status (141)."""
@@ -66,7 +79,7 @@ class Parser(PipeAwareParser):
 def build_parser() -> Parser:
     parser = Parser(prog="chargen", description="Character-level LSTM text generator (headless commands; "
                     "`chargen` alone opens the app, `chargen --help` describes it).", epilog=EXAMPLES)
-    parser.add_argument("--version", action="version", version=f"chargen {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in SUBCOMMANDS:

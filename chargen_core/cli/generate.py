@@ -80,7 +80,7 @@ def stop_strings(raw: list[str] | None) -> tuple[str, ...]:
 def run(args) -> int:
     settings = settings_from_args(args)  # bad settings fail before the (slow) model load
     stop = stop_strings(getattr(args, "stop", None))
-    from ..generate import Generator  # numpy; reading the run's model loads Keras
+    from ..generate import Generator  # numpy: the run's weights are read without TensorFlow
 
     gen = Generator.from_run(resolve_run_arg(args), which=args.which)
     loading = len(gen.notices)

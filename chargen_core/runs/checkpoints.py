@@ -122,9 +122,12 @@ def read_manifest(model_path: Path) -> Manifest | None:
 
 
 def _entry_ok(entry) -> bool:
-    """A companion file's entry is None or {"file": str, "size": int, "sha256": str}."""
-    return entry is None or (isinstance(entry, dict) and isinstance(entry.get("file"), str)
-                             and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str))
+    """A companion file's entry is None or {"file": a name in the same folder, "size": int, "sha256": str}."""
+    if entry is None:
+        return True
+    name = entry.get("file") if isinstance(entry, dict) else None
+    return (isinstance(name, str) and name not in ("", ".", "..") and not {"/", "\\"} & set(name)
+            and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str))
 
 
 def read_resume_state(model_path: Path, manifest: Manifest) -> dict | None:
@@ -146,11 +149,11 @@ def verify(model_path: Path) -> tuple[Manifest | None, str | None]:
     problem = _file_problem(model_path, manifest.size, manifest.sha256)
     for entry in (manifest.resume_state, manifest.weights):
         if problem is None:
-            problem = companion_problem(model_path, entry)
+            problem = _companion_problem(model_path, entry)
     return manifest, problem
 
 
-def companion_problem(model_path: Path, entry: dict | None) -> str | None:
+def _companion_problem(model_path: Path, entry: dict | None) -> str | None:
     """Why the companion file an entry of model_path's manifest lists does not match it (None: it does)."""
     if entry is None:
         return None

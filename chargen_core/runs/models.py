@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import RunDirError, first_line
 from .atomic import atomic_write_json, fsync_dir, temp_name
-from .checkpoints import Manifest, companion_problem, file_entry, list_checkpoints, read_manifest, verify
+from .checkpoints import Manifest, file_entry, list_checkpoints, read_manifest, verify
 from .files import BEST, MODEL, VOCAB, damaged, manifest_path, weights_path
 from .lock import RunLock
 from .weights import output_size, read_weights, write_weights
@@ -112,8 +112,9 @@ class RunModels:
 
     # numpy weights (no TensorFlow) ------------------------------------------------------------------
     def load_weights(self, which: str = "best") -> "tuple[list[np.ndarray], Manifest, Path]":
-        """(weights, manifest, path) of the newest model whose numpy weights verify; damaged files are skipped
-        (see .notices). Weights are in model.get_weights() order."""
+        """(weights, manifest, path) of the newest model that verifies (its file and companions, the numpy weights
+        among them); damaged ones are skipped as load_checkpoint skips them (see .notices). Weights are in
+        model.get_weights() order."""
         return self._first_usable(which, self._numpy_weights)
 
     def load_weights_at(self, model_path: str | Path) -> "list[np.ndarray]":
@@ -125,14 +126,13 @@ class RunModels:
             raise damaged(path, str(exc)) from None
 
     def _numpy_weights(self, path: Path) -> "tuple[list[np.ndarray], Manifest]":
-        manifest = read_manifest(path)
-        if manifest is None:
-            raise Unusable("no readable manifest")
-        if manifest.weights is None:  # saved before chargen wrote numpy weights
-            return self._convert(path)
-        problem = companion_problem(path, manifest.weights)
+        # The model file and all its companions are checked, as for Keras: every reader skips the same files, so
+        # `chargen generate` and `chargen eval` use the same model (a few milliseconds of hashing).
+        manifest, problem = verify(path)
         if problem is not None:
             raise Unusable(problem)
+        if manifest.weights is None:  # saved before chargen wrote numpy weights
+            return self._convert(path)
         try:
             weights = read_weights(path.with_name(manifest.weights["file"]))
         except ValueError as exc:
@@ -143,7 +143,10 @@ class RunModels:
     def _convert(self, path: Path) -> "tuple[list[np.ndarray], Manifest]":
         """Weights of a model saved without numpy ones, read through Keras; written beside it (with its manifest
         updated) when this process may write the run, so this happens once."""
-        model, manifest = self._keras_model(path)
+        from ..model import quiet_native_stderr
+
+        with quiet_native_stderr():  # TensorFlow's start-up lines, on a terminal or over the app's screen
+            model, manifest = self._keras_model(path)
         weights = model.get_weights()
         return weights, self._save_converted(path, manifest, weights)
 

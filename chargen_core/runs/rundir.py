@@ -3,10 +3,8 @@ loading safely with damaged files skipped). Creating one, and checking a new one
 from __future__ import annotations
 
 import json
-import platform
 from pathlib import Path
 
-from .. import __version__
 from ..config import CorpusConfig, ModelConfig, TrainConfig, from_dict, to_dict
 from ..data import Corpus, Vocab, load_corpus
 from ..errors import ChargenError, RunDirError, first_line
@@ -16,8 +14,12 @@ from .models import RunModels
 
 
 def versions() -> dict:
+    import platform
+
     import keras
     import tensorflow as tf
+
+    from .. import __version__
 
     return {"chargen": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
             "python": platform.python_version()}

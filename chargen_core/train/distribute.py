@@ -1,13 +1,12 @@
 """tf.distribute strategy and precision selection, and who may write the run directory."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
 from dataclasses import dataclass
 
 from ..errors import SettingsError
+from ..model import quiet_native_stderr
 from .keras_fixes import check_keras_internals
 
 
@@ -19,26 +18,6 @@ class StrategyInfo:
     device: str  # "CPU" or the GPU name(s)
     precision: str  # "float32" or "mixed_float16"
     is_chief: bool  # only the chief writes the run directory
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Point fd 2 at /dev/null: TensorFlow's C++ start-up and CUDA probe lines ignore TF_CPP_MIN_LOG_LEVEL.
-
-    Python exceptions still propagate; CHARGEN_DEBUG=1 keeps everything visible.
-    """
-    if os.environ.get("CHARGEN_DEBUG") == "1":
-        yield
-        return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _gpus():

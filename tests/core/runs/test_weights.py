@@ -105,6 +105,28 @@ def test_damaged_weights_fall_back_with_a_notice(run_copy, damage):
         run.load_weights_at(run_copy / "best.keras")
 
 
+def test_a_damaged_model_file_is_skipped_even_with_intact_weights(run_copy):
+    """Every reader skips the same files: generation and evaluation use the same model."""
+    best = run_copy / "best.keras"
+    data = bytearray(best.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    best.write_bytes(bytes(data))
+    run = RunDir.open(run_copy)
+    assert run.load_weights("best")[2] == run.load_checkpoint("best")[2] != best
+    assert run.notices[0] == run.notices[1] and "best.keras is damaged (checksum mismatch)" in run.notices[0]
+
+
+@pytest.mark.parametrize("name", ["../best.weights.npz", "sub/best.weights.npz", "", 7])
+def test_a_manifest_naming_its_weights_elsewhere_is_damaged(run_copy, name):
+    path = manifest_path(run_copy / "best.keras")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "weights": {**data["weights"], "file": name}}))
+    assert verify(run_copy / "best.keras") == (None, "no readable manifest")
+    run = RunDir.open(run_copy)
+    assert run.load_weights("best")[2] != run_copy / "best.keras"
+    assert "best.keras is damaged (no readable manifest)" in run.notices[0]
+
+
 def test_weights_of_another_vocabulary_are_refused(run_copy):
     vocab = RunDir.open(run_copy).vocab
     (run_copy / "vocab.json").write_text(Vocab.from_text("".join(vocab.chars) + "ZQ").to_json())
