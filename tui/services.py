@@ -5,6 +5,7 @@ library, and training runs in `chargen train` processes the app starts, signals 
 events log (RUN/events.jsonl)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,7 @@ class Services:
         """Start `chargen train ARGV` in its own session (it outlives the app); a launch_training Launched."""
         from chargen_core.train import launch_training
 
-        return launch_training(argv, Path(run_path), nice=nice)
+        return launch_training(argv, Path(run_path), nice=nice, env=leave_a_core_to_the_app())
 
     def follow(self, run_path: Path, from_start: bool = True) -> Any:
         """A follower of the run's events log (.poll() -> new events): from its newest session's start (attaching
@@ -164,6 +165,18 @@ class Services:
 
         run = RunDir.open(run_path)
         return Generator(weights, run.vocab, run.model_config, run.corpus_config.standardize)
+
+
+def leave_a_core_to_the_app(cores: int | None = None) -> dict[str, str]:
+    """A trainer the app starts on a small machine uses all cores but one, so keys and drawing never wait behind
+    TensorFlow's threads (its nice value alone let keypress p95 reach 60-90 ms on 2 busy cores in
+    bench/ui_latency.py; the app trained in a thread with this rule before). `chargen train` typed in a terminal
+    keeps every core; so does a trainer on a machine with more than 8."""
+    cores = cores or os.cpu_count() or 1
+    if cores > 8:
+        return {}
+    threads = str(max(1, cores - 1))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -16,7 +16,7 @@ from .train_command import new_run_argv, resume_argv
 
 POLL_SECONDS = 0.25  # how often the events log is read: the pane's pace, and a few file reads a second at most
 ALIVE_EVERY = 4  # polls between checks that the followed process still runs (about once a second)
-TRAIN_NICE = 5  # the trainer yields the CPU to the app's keys and drawing on a small machine, and to no one else
+TRAIN_NICE = 10  # the trainer yields the CPU to the app's keys and drawing (and to no one else): as the old worker thread did
 
 
 @dataclass

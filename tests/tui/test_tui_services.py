@@ -77,3 +77,11 @@ def test_the_app_refuses_a_runs_home_that_is_a_file(chargen_home, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a file" in err
+
+
+def test_a_trainer_started_from_the_app_leaves_a_core_on_a_small_machine():
+    from chargen_tui.services import leave_a_core_to_the_app
+
+    assert leave_a_core_to_the_app(2) == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+    assert leave_a_core_to_the_app(1) == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+    assert leave_a_core_to_the_app(16) == {}  # plenty left for the app on a big machine
