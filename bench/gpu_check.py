@@ -1,4 +1,5 @@
-"""GPU check for a lent accelerator machine: device, cuDNN LSTM path, training targets/s, generation chars/s.
+"""GPU check for a lent accelerator machine: device, cuDNN LSTM path, training targets/s, generation chars/s, and
+training in its own process (only the trainer touches the GPU: its starter never imports TensorFlow).
 
     python bench/gpu_check.py [--corpus nietzsche] [--steps 30] [--batches 64,256,1024] [--json]
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,6 +71,50 @@ def generation_speed(ids: np.ndarray, vocab: Vocab, length: int) -> dict:
     return {"chars": length, "chars_per_second": length / seconds, "first_char_ms": first * 1000}
 
 
+# Run in a fresh interpreter: the starter of a background trainer, as the app is. It must never import TensorFlow.
+STARTER = r"""
+import json, sys, time
+from pathlib import Path
+from chargen_core.train import (EventLogFollower, TrainingFailed, TrainingFinished, TrainingStarted,
+                                launch_training)
+run, corpus = Path(sys.argv[1]), sys.argv[2]
+launched = launch_training(["train", "--corpus", corpus, "--epochs", "1", "--steps-per-epoch", "20",
+                            "--preview-length", "0"], run)
+follower, events = EventLogFollower(run), []
+deadline = time.monotonic() + 900
+while launched.process.poll() is None and time.monotonic() < deadline:
+    events += follower.poll()
+    time.sleep(0.2)
+if launched.process.poll() is None:
+    launched.process.kill()
+events += follower.poll()
+started = next((e for e in events if isinstance(e, TrainingStarted)), None)
+end = next((e for e in events if isinstance(e, (TrainingFinished, TrainingFailed))), None)
+print(json.dumps({"returncode": launched.process.wait(), "command": launched.command,
+                  "device": started.device if started else None, "end": getattr(end, "reason", None),
+                  "starter_imported": sorted(m for m in ("tensorflow", "keras") if m in sys.modules)}))
+"""
+
+
+def process_path(corpus: str, gpus: int) -> dict:
+    """A short training started through launch_training by a fresh starter process, followed to its end."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "CHARGEN_HOME": home, "PYTHONPATH": str(root)}
+        proc = subprocess.run([sys.executable, "-c", STARTER, str(Path(home) / "run"), corpus], capture_output=True,
+                              text=True, env=env, timeout=1000)
+        log = (Path(home) / "run" / "train.log")
+        tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+    try:
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"ok": False, "error": proc.stderr[-2000:], "log_tail": tail}
+    on_gpu = row["device"] is not None and (gpus == 0 or row["device"] != "CPU")
+    row["ok"] = row["returncode"] == 0 and row["end"] == "completed" and not row["starter_imported"] and on_gpu
+    row["log_tail"] = [] if row["ok"] else tail
+    return row
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="nietzsche", help="any chargen corpus source (default: nietzsche)")
@@ -96,9 +143,14 @@ def main() -> int:
     g = report["generation"]
     print(f"generation (numpy step, batch 1): {g['chars_per_second']:,.0f} chars/s, first char "
           f"{g['first_char_ms']:.1f} ms after a 1,000-char prompt", flush=True)
+    p = report["process"] = process_path(args.corpus, len(gpus))
+    print(f"training in its own process: {'ok' if p['ok'] else 'FAILED'}: trainer on {p.get('device')}, "
+          f"ended {p.get('end')}, starter imported {p.get('starter_imported') or 'no TensorFlow'}", flush=True)
+    for line in p.get("log_tail") or []:
+        print(f"  | {line}", flush=True)
     if args.json:
         print(json.dumps(report))
-    return 0
+    return 0 if p["ok"] else 1
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ def _background_run_path(args) -> tuple[Path, list[str]]:
 
 def start_in_background(args) -> int:
     run_path, extra = _background_run_path(args)
-    argv = [a for a in train_args(getattr(args, "argv", None) or []) if a != "--background"] + extra
+    # --json answers here (below); the trainer's own summary would only land in its log
+    argv = [a for a in train_args(getattr(args, "argv", None) or []) if a not in ("--background", "--json")] + extra
     launched = launch_training(argv, run_path)
     log = launched.log_path
     if args.json:

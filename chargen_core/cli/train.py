@@ -76,7 +76,8 @@ def add_parser(subparsers):
     p.add_argument("--background", action="store_true",
                    help="train in a process of its own that outlives this terminal (and an SSH link): prints its "
                         "pid, run folder and log, and returns at once. Follow it with `chargen runs`, the app or "
-                        "tail -f RUN/train.log; SIGUSR1 pauses it, SIGUSR2 resumes, SIGTERM stops with a checkpoint")
+                        "tail -f RUN/train.log; SIGUSR1 pauses it, SIGUSR2 resumes, SIGTERM stops with a checkpoint "
+                        "(default: train here, in the foreground, stopping when the terminal closes)")
     p.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)  # the process --background starts
     return p
 
@@ -134,12 +135,13 @@ class Reporter:
 
 
 def _make_trainer_logged(args, on_event):
-    """_make_trainer; a failure before the model exists also goes into the run's events log when the run is known
-    (a follower, such as the app that started this trainer, learns why it ended)."""
+    """_make_trainer; detached, a failure before the model exists also goes into the run's events log when the run
+    is known, for whoever follows it (the app that started it). In the foreground the terminal shows it, and a run
+    whose files are damaged is left untouched."""
     try:
         return _make_trainer(args, on_event)
     except Exception as exc:
-        run_path = _known_run_path(args)
+        run_path = _known_run_path(args) if args.detached else None
         if run_path is not None and not is_held(run_path):  # never into the log of a run another process trains
             log_start_failure(run_path, one_line(exc))
         raise

@@ -85,6 +85,8 @@ class EventLogWriter:
             self._write_batch(event)
             return
         self._flush_pending()
+        if isinstance(event, TrainingFailed) and self._fd is None and not followed(self.path.parent):
+            return  # a new run that never began: nothing to follow, and its folder is removed
         if isinstance(event, TrainingStarted):
             self._session_batches = 0
             self._last_batch_time = float("-inf")
@@ -133,12 +135,17 @@ class EventLogWriter:
                 pass
 
 
+def followed(run_path: Path) -> bool:
+    """Whether someone may follow this run's events: it exists, or a background trainer logs into its folder."""
+    return any((run_path / name).exists() for name in (CONFIG, TRAIN_LOG, EVENTS))
+
+
 def log_start_failure(run_path: str | Path, reason: str) -> bool:
     """Append a TrainingFailed line for a trainer that failed before its model existed (a bad corpus, a run that
     cannot be read), where someone may be following: a run that exists or a folder a background trainer logs to.
     Returns whether it was written; never raises."""
     run_path = Path(run_path)
-    if not any((run_path / name).exists() for name in (CONFIG, TRAIN_LOG, EVENTS)):
+    if not followed(run_path):
         return False  # a new run that never began leaves no folder behind
     writer = EventLogWriter(run_path, notice=lambda line: None)
     writer.write(TrainingFailed(reason=reason, run_dir=str(run_path)))

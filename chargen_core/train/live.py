@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..runs import EVENTS, held_since, holder_pid, is_held, tail_lines
+from ..runs import EVENTS, HISTORY, held_since, holder_pid, is_held, tail_lines
 from .event_log import event_from_record, find_session_start, parse_line
 from .events import BatchEnded, EpochEnded, TrainingFailed, TrainingFinished, TrainingPaused, TrainingStarted
 from .launch import DETACHED_FLAG
@@ -72,6 +72,19 @@ def _read_session_tail(path: Path) -> tuple[dict | None, list[dict]]:
     return started, [r for r in records if r.get("type") != "TrainingStarted"]
 
 
+def _last_val_loss(run_path: Path) -> float | None:
+    """The validation loss of the run's newest history row (an epoch may be long: its end left the log's tail)."""
+    try:
+        with open(run_path / HISTORY, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - 4096))
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    row = parse_line(lines[-1]) if lines else None
+    value = row.get("val_loss") if row else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 def _command_of(pid: int) -> str:
     """The command of a process still starting (Linux /proc), as `chargen train ...`."""
     try:
@@ -116,6 +129,8 @@ def live_status(run_path: str | Path, now: float | None = None) -> LiveRun | Non
     if not isinstance(started, TrainingStarted):
         return LiveRun(run_path, pid, state, None, None, None, None, None, None, val_loss, None, None, None,
                        session.get("time"), command)
+    if val_loss is None:
+        val_loss = _last_val_loss(run_path)
     est = estimate(started, batch)
     elapsed, left = est.elapsed, est.seconds_left
     if state == "training" and isinstance(batch_time, (int, float)):

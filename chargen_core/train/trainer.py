@@ -94,7 +94,9 @@ class Trainer:
         self.model, manifest, self.fresh_optimizer, checkpoint = model_for_run(
             self._info, model_config, train_config, self.vocab.size, _resume, self._fresh, self.init_from)
         if manifest is not None:
-            self._restore_counters(_resume, manifest)
+            progress = _resume.progress_of(manifest)
+            self.state.epochs_done, self.state.global_step = progress.epochs_done, progress.global_step
+            self.state.best_val_loss = progress.best_val_loss
         multiworker = is_multiworker(self._info.strategy)
         if multiworker:
             sync_from_chief(self._info.strategy, self.model, self.state)
@@ -154,11 +156,6 @@ class Trainer:
         layers = carry_layers(self.model)
         return bool(wanted and layers and len(layers) == self.model_config.layers and self._info.replicas == 1
                     and not multiworker)
-
-    def _restore_counters(self, run: RunDir, manifest) -> None:
-        progress = run.progress_of(manifest)
-        self.state.epochs_done, self.state.global_step = progress.epochs_done, progress.global_step
-        self.state.best_val_loss = progress.best_val_loss
 
     @classmethod
     def resume(cls, run_dir, on_event=None, *, epochs: int | None = None, time_budget: float | None = None):

@@ -158,9 +158,12 @@ def test_runs_tells_a_killed_run_from_a_running_one(capsys, chargen_home, traine
         runs = json.loads(capsys.readouterr().out)["runs"]
         return next(r["state"] for r in runs if r["name"] == "mine")
 
-    assert not is_held(run) and listed_state() == "killed"
+    # its process is gone: it shows as stopped, and resumable
+    assert not is_held(run) and listed_state() == "stopped"
+    assert main(["runs"]) == 0
+    assert "process is gone" in capsys.readouterr().out
     (run / ".lock").unlink()  # a run copied without its lock file: nobody holds it either
-    assert listed_state() == "killed"
+    assert listed_state() == "stopped"
     hold = ("import sys, time\nfrom chargen_core.runs import RunLock\nRunLock(sys.argv[1]).acquire()\n"
             "print('locked', flush=True)\ntime.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", hold, str(run)], stdout=subprocess.PIPE, text=True,
@@ -169,11 +172,11 @@ def test_runs_tells_a_killed_run_from_a_running_one(capsys, chargen_home, traine
         assert proc.stdout.readline().strip() == "locked"
         assert is_held(run) and listed_state() == "running"
         assert main(["runs"]) == 0
-        assert "running" in capsys.readouterr().out
+        assert f"(pid {proc.pid})" in capsys.readouterr().out  # the process that holds it
     finally:
         proc.kill()
         proc.wait()
-    assert listed_state() == "killed"
+    assert listed_state() == "stopped"
 
 
 def test_a_writer_starting_while_runs_looks_at_the_lock_is_not_refused(tmp_path):
@@ -200,7 +203,7 @@ def test_summarize_of_a_live_training_in_this_process_says_running(tmp_path, tra
     (run / "state.json").write_text(json.dumps({**state, "status": "running"}))
     with RunLock(run):  # the app lists runs while its own training holds the lock
         assert summarize(run).state == "running"
-    assert summarize(run).state == "killed"
+    assert summarize(run).state == "stopped"  # its process is gone
 
 
 @pytest.mark.parametrize("argv, flag", [
