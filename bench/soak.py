@@ -1,4 +1,4 @@
-"""Soak: the Textual app, headless, training in its worker while generations stream and keys arrive, for a long time.
+"""Soak: the Textual app, headless, following a trainer process while generations stream and keys arrive, for long.
 
     python bench/soak.py [--minutes 30] [--every 30] [--units 256] [--corpus nietzsche]
 
@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from ui_latency import BenchServices, PaintedStatus, count_frames, pct, press, rss_mb, wait  # noqa: E402
+from ui_latency import BenchServices, PaintedStatus, count_batches, count_frames, pct, press, rss_mb, wait  # noqa: E402
 
 from chargen_tui.app import ChargenApp  # noqa: E402
 from chargen_tui.widgets.status_line import StatusLine  # noqa: E402
@@ -56,13 +56,14 @@ async def soak(args) -> int:
     rows: list[dict] = []
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.main_screen
-        await wait(pilot, lambda: screen.corpus is not None and screen.state != "loading")
+        await wait(pilot, lambda: screen.run.corpus is not None and screen.state != "loading")
         await wait(pilot, lambda: screen.generation.live.ready)
         screen.settings = screen.settings.__class__(length=args.length)
         frames = count_frames(app)
         painted = PaintedStatus(screen.query_one(StatusLine))
+        batches = count_batches(screen)
         screen.action_train_start()
-        await wait(pilot, lambda: screen.train.pump.batches >= 1)
+        await wait(pilot, lambda: len(batches) >= 1, timeout=900)
         print(f"soak: {args.minutes:g} min, a row every {args.every:g} s; training a {args.units}-unit LSTM on "
               f"{args.corpus} (device {screen.device}), generations of {args.length} chars back to back, ↑/↓ "
               f"every 0.1-1 s; {os.cpu_count()} CPUs", flush=True)
@@ -89,7 +90,8 @@ async def soak(args) -> int:
                        "p50": statistics.median(window) if window else float("nan"),
                        "p95": pct(window, 0.95) if window else float("nan"),
                        "max": max(window) if window else float("nan"), "lost": lost,
-                       "steps": screen.train.pump.batches, "gens": generations, "trains": trainings}
+                       "steps": batches[-1].global_step if batches else 0, "gens": generations,
+                       "trains": trainings}
                 rows.append(row)
                 print(f"{row['minute']:5.1f} {row['rss']:7.0f} {row['keys']:5d} {row['p50']:7.1f} {row['p95']:7.1f} "
                       f"{row['max']:7.1f} {row['lost']:4d} {row['steps']:6d} {row['gens']:5d} "

@@ -1,4 +1,5 @@
-"""UI responsiveness of the Textual app, headless, with real training running in its worker thread.
+"""UI responsiveness of the Textual app, headless, while a real run trains (in a `chargen train` process the app
+started and follows; before issue 24 it trained in a thread of the app: run this file from that tree to compare).
 
     python bench/ui_latency.py [--corpus nietzsche] [--presses 60] [--units 256] [--stream-chars 1000000] [--screenshot assets/screenshot.svg]
 
@@ -24,6 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tui")]
 from chargen_core.config import ModelConfig, TrainConfig  # noqa: E402
 from chargen_tui.app import ChargenApp  # noqa: E402
 from chargen_tui.services import Services  # noqa: E402
+from chargen_tui.training import TRAIN_NICE  # noqa: E402
 from chargen_tui.gen_settings import SPEEDS  # noqa: E402
 from chargen_tui.widgets.status_line import StatusLine  # noqa: E402
 from tui_fakes import FakeGenerator  # noqa: E402
@@ -61,6 +63,22 @@ async def wait(pilot, condition, timeout: float = 600) -> None:
             notes = "; ".join(n.message for n in pilot.app._notifications)
             raise SystemExit(f"benchmark stopped (state {pilot.app.main_screen.state}): {notes}")
         await asyncio.sleep(0.01)  # not pilot.pause(): that waits for an idle CPU, which training never allows
+
+
+def count_batches(screen) -> list:
+    """The BatchEnded events the app reads from its trainer's events log (at most ~2 a second are written)."""
+    from chargen_core.train import BatchEnded
+
+    seen: list = []
+    show = screen.train.on_event
+
+    def recorded(event):
+        if isinstance(event, BatchEnded):
+            seen.append(event)
+        show(event)
+
+    screen.train.on_event = recorded
+    return seen
 
 
 def count_frames(app) -> list[float]:
@@ -188,10 +206,11 @@ async def run(args) -> None:
             print("(no bundled model yet: a fake generator stands in until training makes one)")
             screen.generation.live.replace(FakeGenerator(delay=0.002))
             screen.vocab_size = 60
+        batches = count_batches(screen)
         screen.action_train_start()
-        await wait(pilot, lambda: screen.train.pump.batches >= 3)
-        print(f"training {screen.train.trainer.model_config.units}-unit LSTM on {args.corpus} in the worker; "
-              f"device {screen.device}")
+        await wait(pilot, lambda: len(batches) >= 3, timeout=900)
+        print(f"training {args.units}-unit LSTM on {args.corpus} in process {screen.train.started_here[-1].pid} "
+              f"(nice {TRAIN_NICE}); device {screen.device}; the app's RSS {rss_mb():.0f} MB")
         frames = count_frames(app)
         report("keypress → screen updated (training)", await keypress_latency(app, frames, args.presses))
 
@@ -214,7 +233,7 @@ async def run(args) -> None:
         screen.generation.generate("The meaning of ")
         await asyncio.sleep(3.0)
         app.save_screenshot(filename=Path(args.screenshot).name, path=str(Path(args.screenshot).parent))
-        print(f"screenshot saved to {args.screenshot}; training steps so far {screen.train.pump.batches}")
+        print(f"screenshot saved to {args.screenshot}; training steps so far {batches[-1].global_step}")
         screen.action_stop_generation()
         screen.action_train_stop()
         await wait(pilot, lambda: not screen.train.running)

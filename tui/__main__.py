@@ -40,7 +40,7 @@ def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
     parser = PipeAwareParser(
         prog="chargen", usage="chargen [APP OPTIONS]\n       chargen COMMAND [OPTIONS]",
         formatter_class=HelpFormatter, epilog=app_help_epilog() if with_epilog else None,
-        description="Talk to a character-level LSTM in the terminal; train it while you do.\n"
+        description="Talk to a character-level LSTM in the terminal; train it (in processes of its own) while you do.\n"
         "`chargen` opens the app; the commands below run headless.")
     parser.add_argument("--run", help="open this run: a folder or a name from `chargen runs` (default: the bundled model)")
     parser.add_argument("--runs-dir", type=Path, metavar="DIR",
@@ -50,7 +50,7 @@ def app_parser(with_epilog: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--corpus", help="corpus to train on: builtin, nietzsche, a file, a folder or a URL "
                         "(default: the open run's corpus)")
     parser.add_argument("--distribute", choices=DISTRIBUTIONS, default="auto",
-                        help="tf.distribute strategy for training in the app (auto: mirrored on several GPUs)")
+                        help="tf.distribute strategy of the trainers the app starts (auto: mirrored on several GPUs)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="training precision (auto: mixed_float16 on GPUs with tensor cores)")
     parser.add_argument("--version", action=VersionAction)

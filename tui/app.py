@@ -78,9 +78,9 @@ class ChargenApp(App):
         await super().on_event(event)
 
     def action_request_quit(self) -> None:
-        from .screens.dialogs import ConfirmQuit
+        from .screens.dialogs import QuitWhileTraining
 
-        if isinstance(self.screen, ConfirmQuit):
+        if isinstance(self.screen, QuitWhileTraining):
             return
         if self.main_screen is None:
             self.exit()

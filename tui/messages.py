@@ -4,13 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chargen_core.train import Event
 from textual.message import Message
-
-
-@dataclass
-class DeviceKnown(Message):
-    device: str
 
 
 @dataclass
@@ -25,22 +19,13 @@ class CorpusLoaded(Message):
 
 
 @dataclass
-class TrainingEvent(Message):
-    """One trainer event (BatchEnded arrives as TrainingProgress instead)."""
+class TrainingLaunched(Message):
+    """A `chargen train` process was started (launched: train.launch.Launched), or could not be (error)."""
 
-    event: Event
-
-
-@dataclass
-class TrainingProgress(Message):
-    """Batches ended; the newest BatchEnded waits in the pump (many batches, one message)."""
-
-
-@dataclass
-class TrainingStopped(Message):
-    """The training worker returned or raised; `error` is a one-line reason or None."""
-
-    error: str | None
+    launched: Any
+    error: str | None = None
+    token: int = 0  # which start it answers: one the user has since left (another run opened) is not followed
+    follower: Any = None  # its events log, read from where it ended before the trainer started
 
 
 @dataclass

@@ -20,7 +20,6 @@ class RunController:
         self.untrained = False  # the run in use has no checkpoint yet (new, or killed before its first)
         self.model_failed: str | None = None  # why the opening model did not load (None: loaded or loading)
         self.pending_prompt: str | None = None  # typed while the model loads: generated once it is open
-        self.pending_switch: Any = None  # ("open", path) or ("new", spec), waiting for training to stop
         self.open_serial = 0  # bumped by every open: a slower, older open (e.g. the one at start-up) is dropped
         self.corpus: Any = None
         self.corpus_loading = False
@@ -32,12 +31,6 @@ class RunController:
         return self.screen.app
 
     # --- start-up work (threads) ---------------------------------------------------------------------------------
-    def find_device(self) -> None:
-        try:
-            self.screen.post_message(msg.DeviceKnown(self.app.services.device()))
-        except Exception as exc:
-            self.screen.post_message(msg.DeviceKnown(f"? ({one_line(exc)})"))
-
     def open(self, path: Path | None = None, serial: int = 0) -> None:
         services, path, info = self.app.services, path or self.app.run_path, None
         try:
@@ -81,6 +74,7 @@ class RunController:
         screen.vocab_size, screen.model_name = info.vocab_size, info.name
         screen.pane.history(list(info.history))
         screen.set_state("idle")
+        self.attach(info)
         for notice in info.notices:
             screen.notify(notice, severity="warning")
         if self.untrained:
@@ -90,6 +84,21 @@ class RunController:
         if self.pending_prompt is not None:
             prompt, self.pending_prompt = self.pending_prompt, None
             screen.generation.generate(prompt)
+
+    def attach(self, info: Any) -> None:
+        """A process trains this run now (started here, or from another terminal): follow it live."""
+        train = self.screen.train
+        if train.running or info.is_default:
+            return
+        try:
+            status = train.attach(info.path, own_generator=info.trained)
+        except Exception as exc:  # its status cannot be read: the run opens as it is on disk
+            self.screen.notify(f"cannot tell whether {info.name} is training: {one_line(exc)}", severity="warning")
+            return
+        if status is not None:
+            self.screen.set_state("paused" if status.state == "paused" else "training")
+            self.screen.pane.set_command(getattr(status, "command", "") or "")
+            self.screen.notify(f"{info.name} is training in process {status.pid}: following it live")
 
     def corpus_loaded(self, corpus: Any) -> None:
         self.corpus, self.corpus_loading = corpus, False
@@ -135,10 +144,24 @@ class RunController:
             if choice == NEW:
                 self.ask_new_run()
             elif choice is not None:
-                self.switch_to(("open", Path(choice)), "open another run")
+                self.switch_to(("open", Path(choice)))
 
         current = self.info.path if self.info is not None else None
-        self.app.push_screen(RunsScreen(runs, root, current, problem), chosen)
+        self.app.push_screen(RunsScreen(runs, root, current, problem, self.live_statuses(runs)), chosen)
+
+    def live_statuses(self, runs: list) -> dict:
+        """{run path: LiveRun} for the runs a process trains right now."""
+        live = {}
+        for run in runs:
+            if getattr(run, "bundled", False) or getattr(run, "state", "") == "damaged":
+                continue
+            try:
+                status = self.app.services.live_status(Path(run.path))
+            except Exception:  # an unreadable status file: listed as it is on disk
+                status = None
+            if status is not None:
+                live[str(run.path)] = status
+        return live
 
     def ask_new_run(self) -> None:
         from .screens.new_run import NewRunScreen
@@ -151,37 +174,19 @@ class RunController:
 
         def chosen(spec: Any) -> None:
             if spec is not None:
-                self.switch_to(("new", spec), "start a new run")
+                self.switch_to(("new", spec))
 
         self.app.push_screen(NewRunScreen(source, runs), chosen)
 
-    # --- switching (asks first while training) -----------------------------------------------------------------
-    def switch_to(self, target: tuple[str, Any], what: str) -> None:
-        screen = self.screen
-        if not screen.train.running:
-            self._switch(target)
-            return
-        from .screens.runs import ConfirmSwitch
-
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
-            if not screen.train.running:
-                self._switch(target)
-                return
-            self.pending_switch = target
-            screen.generation.jobs.stop()
-            screen.train.stop()
-            screen.set_state("stopping")
-            screen.notify("stopping training (a checkpoint is saved), then switching…")
-
-        self.app.push_screen(ConfirmSwitch(what), answer)
-
-    def after_training_stopped(self) -> None:
-        """Carry out a switch that waited for training to end."""
-        target, self.pending_switch = self.pending_switch, None
-        if target is not None:
-            self._switch(target)
+    # --- switching (training goes on in its own process) ----------------------------------------------------
+    def switch_to(self, target: tuple[str, Any]) -> None:
+        """Open another run or start a new one; a run training now keeps training (the pane follows the new one)."""
+        train = self.screen.train
+        if train.run_path is not None:
+            name = train.run_path.name
+            train.detach()
+            self.screen.notify(f"{name} keeps training in its own process; the runs screen shows it")
+        self._switch(target)
 
     def _switch(self, target: tuple[str, Any]) -> None:
         kind, value = target
@@ -210,11 +215,11 @@ class RunController:
             None, False
         screen.post_message(msg.CorpusLoaded(spec.corpus))
         screen.pane.history([])
-        screen.train.start(corpus=spec.corpus, spec=spec)
+        screen.train.start_new(spec.corpus, spec=spec)
         self.untrained = True
-        screen.set_state("training")
+        screen.set_state("starting")
         tuned = f", fine-tuning {spec.init_from.name}" if spec.init_from else ""
-        screen.notify(f"new run on {spec.corpus.name}{tuned}: training started in the background")
+        screen.notify(f"new run on {spec.corpus.name}{tuned}: starting its trainer (it runs on if you quit)")
 
     # --- F2 ------------------------------------------------------------------------------------------------------
     def start_training(self) -> None:
@@ -225,20 +230,22 @@ class RunController:
             self.continue_bundled()  # never trained in place: a copy in the runs home is continued
             return
         if resumable:
-            screen.train.start(resume=info.path)
+            self.attach(info)  # trained from another terminal since it was opened: follow that one
+            if screen.train.running:
+                return
+            screen.train.start_resume(info.path)
         elif corpus is not None:
-            model_config = getattr(self.app.services, "model_config", None)
-            screen.train.start(corpus=corpus, model_config=model_config)
+            screen.train.start_new(corpus)
             self.untrained = True
         else:
             reason = "the corpus is still loading" if self.corpus_loading else "no corpus loaded"
             screen.notify(f"cannot train yet: {reason}", severity="warning")
             return
-        screen.set_state("training")
-        screen.notify("training started in the background")
+        screen.set_state("starting")
+        screen.notify("starting a trainer in its own process (it runs on if you quit)")
 
     def continue_bundled(self) -> None:
         """The bundled model is read-only: copy it into the runs home, then continue the copy."""
-        self.screen.train.start(resume=self.info.path, copy_first=True)
-        self.screen.set_state("training")
-        self.screen.notify("copying the bundled model into the runs home; training continues the copy")
+        self.screen.train.start_resume(self.info.path, copy_first=True)
+        self.screen.set_state("starting")
+        self.screen.notify("copying the bundled model into the runs home; a trainer continues the copy")

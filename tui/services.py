@@ -1,11 +1,16 @@
-"""What the app needs from chargen_core, behind one object so tests can hand the app fakes instead."""
+"""What the app needs from chargen_core, behind one object so tests can hand the app fakes instead.
+
+None of it imports TensorFlow or Keras: runs open from their numpy weights, corpora load with the standard
+library, and training runs in `chargen train` processes the app starts, signals and follows through their
+events log (RUN/events.jsonl)."""
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from .train_command import corpus_name
 
 
 @dataclass(frozen=True)
@@ -24,65 +29,24 @@ class RunInfo:
     history: tuple[dict, ...] = field(default=(), repr=False)
 
 
-# Model sizes offered on the new-run screen besides "auto" (units x layers; the rest: chargen_core's defaults).
-SIZES = {"small": {"units": 128, "layers": 1}, "default": {}, "large": {"units": 512, "layers": 2}}
-
-
 @dataclass(frozen=True)
 class NewRunSpec:
     """What the new-run screen asks for; the corpus is already loaded (and checked) with its standardization."""
 
     corpus: Any
-    size: str = "default"  # "auto" | a key of SIZES
+    size: str = "default"  # "auto" | a key of train_command.SIZES
     epochs: int | None = None
     time_budget: float | None = None
     init_from: Path | None = None  # fine-tune from this run
     tensorboard: bool = False
 
 
-_IMPORT_LOCK = threading.Lock()
-
-
-def import_tensorflow() -> None:
-    """Import TensorFlow once, under a lock: two worker threads importing it at once leave it half-initialised."""
-    with _IMPORT_LOCK:
-        import keras  # noqa: F401
-        import tensorflow as tf
-
-        if not getattr(import_tensorflow, "done", False):
-            _leave_a_core_to_the_ui(tf)
-            import_tensorflow.done = True
-
-
-def _leave_a_core_to_the_ui(tf) -> None:
-    """Training in the app uses all cores but one, so keys and drawing never wait behind TensorFlow's threads.
-
-    Measured on 2 cores (bench/ui_latency.py, training running): with TensorFlow on both cores, keypress p95
-    was 75 ms; the headless CLI keeps every core. Must run before TensorFlow's runtime starts.
-    """
-    cores = os.cpu_count() or 1
-    if cores > 8:  # plenty left over for the UI on big machines: let TensorFlow decide
-        return
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, cores - 1))
-        tf.config.threading.set_inter_op_parallelism_threads(max(1, cores - 1))
-    except RuntimeError:  # the runtime already started (e.g. a test imported TensorFlow first): keep its threads
-        pass
-
-
 class Services:
-    """The real services over chargen_core; TensorFlow is imported on first use, in a worker thread."""
+    """The real services over chargen_core."""
 
     def __init__(self, model_config: Any = None, train_config: Any = None) -> None:
         self.model_config = model_config  # used for new runs; None: chargen_core's defaults
         self.train_config = train_config
-
-    def device(self) -> str:
-        import_tensorflow()
-        import tensorflow as tf
-        from chargen_core.train import describe_device
-
-        return describe_device(tf.config.list_physical_devices("GPU"))
 
     def default_run(self) -> Path | None:
         from chargen_core.runs import CONFIG, default_run_path
@@ -91,7 +55,6 @@ class Services:
         return path if (path / CONFIG).is_file() else None
 
     def open_run(self, path: Path) -> tuple[RunInfo, Any]:
-        import_tensorflow()
         from chargen_core.generate import Generator
         from chargen_core.model import describe_model
         from chargen_core.runs import RunDir, default_run_path
@@ -112,33 +75,9 @@ class Services:
         return info, generator
 
     def load_corpus(self, source: str, standardize: str = "none") -> Any:
-        import_tensorflow()  # corpus loading may fetch URLs through keras
         from chargen_core.data import load_corpus
 
         return load_corpus(source, standardize=standardize)
-
-    def new_trainer(self, corpus: Any, runs_home: Path, on_event: Callable, model_config: Any = None,
-                    spec: NewRunSpec | None = None) -> Any:
-        """A trainer for a new run on `corpus`, named in runs_home, planned as `chargen train` plans one."""
-        import_tensorflow()
-        from chargen_core.config import non_defaults
-        from chargen_core.train import RunRequest, Trainer, plan_run
-
-        model = non_defaults(model_config or self.model_config)  # the app's explicit settings, if any
-        train = non_defaults(self.train_config)
-        size, init_from = "default", None
-        if spec is not None:  # the new-run screen's choices
-            changes = {"tensorboard": spec.tensorboard, "epochs": spec.epochs, "time_budget": spec.time_budget}
-            train.update({k: v for k, v in changes.items() if v is not None})
-            init_from = spec.init_from
-            if init_from is not None:
-                model = {}  # a fine-tuned run keeps its source's model
-            elif spec.size == "auto":
-                size = "auto"
-            else:
-                model.update(SIZES.get(spec.size, {}))
-        request = RunRequest(model=model, train=train, size=size, init_from=init_from, runs_dir=runs_home)
-        return Trainer.from_plan(plan_run(request, corpus=corpus), on_event)
 
     def list_runs(self, root: Path) -> list:
         from chargen_core.runs import list_runs
@@ -151,28 +90,93 @@ class Services:
 
         return copy_run(source, root)
 
-    def resume_trainer(self, run_path: Path, on_event: Callable) -> Any:
-        import_tensorflow()
-        from chargen_core.runs import RunDir
-        from chargen_core.train import Trainer
-
-        # Continue for as many epochs again as the run was configured for.
-        run = RunDir.open(run_path)
-        epochs = run.progress().epochs_done + run.train_config.epochs
-        return Trainer.resume(run_path, on_event=on_event, epochs=epochs)
-
-    def generator_from_trainer(self, trainer: Any) -> Any:
-        import_tensorflow()
-        from chargen_core.generate import Generator
-
-        generator = Generator.from_model(trainer.model, trainer.vocab, trainer.model_config,
-                                         standardize=trainer.corpus.standardize)
-        generator.refresh(trainer.snapshot_weights())  # a consistent copy, whatever the live model is doing
-        return generator
-
     def sampler_settings(self, settings: Any, vocab_size: int) -> tuple[Any, list[str]]:
         """The app's SamplerSettings checked against the model's vocabulary (k clamped, with a notice)."""
         return settings.validate(vocab_size)
+
+    # --- training processes ---------------------------------------------------------------------------------
+    def new_run_path(self, root: Path, corpus: Any, arch: str = "lstm") -> Path:
+        """The folder a new run on `corpus` gets in the runs home, chosen before its trainer starts."""
+        from chargen_core.runs import new_run_path
+
+        return new_run_path(Path(root), corpus_name(corpus), arch)
+
+    def resume_epochs(self, run_path: Path) -> int:
+        """Continuing a run trains for as many epochs again as it was configured for."""
+        from chargen_core.runs import RunDir
+
+        run = RunDir.open(run_path)
+        return run.progress().epochs_done + run.train_config.epochs
+
+    def checkpoint_every(self, run_path: Path) -> int:
+        """The run's checkpoint interval in steps (0: epoch ends only): when a new run's first weights come."""
+        from chargen_core.runs import RunDir
+
+        return RunDir.open(run_path).train_config.checkpoint_every
+
+    def launch(self, argv: list[str], run_path: Path, nice: int = 0) -> Any:
+        """Start `chargen train ARGV` in its own session (it outlives the app); a launch_training Launched."""
+        from chargen_core.train import launch_training
+
+        return launch_training(argv, Path(run_path), nice=nice, env=leave_a_core_to_the_app())
+
+    def follow(self, run_path: Path, from_start: bool = True) -> Any:
+        """A follower of the run's events log (.poll() -> new events): from its newest session's start (attaching
+        to a run training now), or from its end (made before a trainer is started: only that trainer's events)."""
+        from chargen_core.train import EventLogFollower
+
+        follower = EventLogFollower(Path(run_path), from_session_start=True)
+        if not from_start:
+            follower.poll()  # what is there now belongs to earlier sessions
+        return follower
+
+    def signal(self, run_path: Path, action: str) -> int | None:
+        """pause / resume / stop the process training the run; its pid, or None when no process holds it."""
+        from chargen_core.train import signal_run
+
+        return signal_run(Path(run_path), action)
+
+    def live_status(self, run_path: Path) -> Any:
+        """A LiveRun while a process trains the run, else None."""
+        from chargen_core.train import live_status
+
+        return live_status(Path(run_path))
+
+    def log_tail(self, run_path: Path, lines: int = 5) -> list[str]:
+        from chargen_core.train import log_tail
+
+        return log_tail(Path(run_path), lines=lines)
+
+    def weights_at(self, run_path: Path, model_path: str | Path) -> list:
+        """A checkpoint's numpy weights (checked against its manifest)."""
+        from chargen_core.runs import RunDir
+
+        return RunDir.open(run_path).load_weights_at(Path(model_path))
+
+    def checkpoint_exists(self, model_path: str | Path) -> bool:
+        from chargen_core.runs import weights_path
+
+        return Path(model_path).exists() or weights_path(Path(model_path)).exists()
+
+    def generator_with(self, run_path: Path, weights: list) -> Any:
+        """A generator over the run's vocabulary and model with these weights (a new run's first checkpoint)."""
+        from chargen_core.generate import Generator
+        from chargen_core.runs import RunDir
+
+        run = RunDir.open(run_path)
+        return Generator(weights, run.vocab, run.model_config, run.corpus_config.standardize)
+
+
+def leave_a_core_to_the_app(cores: int | None = None) -> dict[str, str]:
+    """A trainer the app starts on a small machine uses all cores but one, so keys and drawing never wait behind
+    TensorFlow's threads (its nice value alone let keypress p95 reach 60-90 ms on 2 busy cores in
+    bench/ui_latency.py; the app trained in a thread with this rule before). `chargen train` typed in a terminal
+    keeps every core; so does a trainer on a machine with more than 8."""
+    cores = cores or os.cpu_count() or 1
+    if cores > 8:
+        return {}
+    threads = str(max(1, cores - 1))
+    return {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
 
 
 def _same(a: Path, b: Path) -> bool:

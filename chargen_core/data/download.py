@@ -1,13 +1,14 @@
 """URL corpora: downloaded once into a cache keyed by the whole URL, with HTML pages told apart from text.
 
-Keras' get_file does the fetching (it is imported only here, when a URL is used); its chatter on stdout is
-replaced by one line on stderr so stdout stays clean for results and --json.
+The standard library fetches (urllib: no TensorFlow, so the app can check a URL corpus without it); the bytes go
+to a temporary name beside the cache entry and are moved in place once complete, so an interrupted download
+never leaves a truncated corpus behind. One line on stderr says what was downloaded; stdout stays clean for
+results and --json.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import re
 import sys
@@ -46,27 +47,43 @@ def looks_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title"))
 
 
-def download(url: str, cache_dir: str | Path | None = None, expected_size: int | None = None) -> Path:
-    """Download a URL once into the cache with keras.utils.get_file and return the local path."""
-    import keras  # imported here: plain corpus use should not pay for TensorFlow start-up
+TIMEOUT = 60.0  # seconds a stalled connection may stay silent before the download gives up
+CHUNK = 1 << 16
 
+
+def download(url: str, cache_dir: str | Path | None = None, expected_size: int | None = None) -> Path:
+    """Download a URL once into the cache (CACHE/corpora/cache_name(url)) and return the local path."""
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        target = cache / "corpora" / cache_name(url)
-        cached = target.is_file()
-        # Keras prints "Downloading data from ..." and a progress bar on stdout, which is for results (--json)
-        # alone; a failed download must stay one line. Its chatter is dropped; one line on stderr replaces it.
-        with contextlib.redirect_stdout(io.StringIO()):
-            local = Path(keras.utils.get_file(cache_name(url), origin=url, cache_dir=str(cache),
-                                              cache_subdir="corpora"))
-    except Exception as exc:  # get_file wraps network errors in plain Exceptions
-        raise CorpusError(f"cannot download {url}: {first_line(exc)}") from None
+    target = cache / "corpora" / cache_name(url)
+    cached = target.is_file()
     if not cached:
-        print(f"chargen: downloaded {url} ({local.stat().st_size:,} bytes) into {local.parent}", file=sys.stderr,
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _fetch(url, target)
+        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors; a malformed URL a ValueError
+            raise CorpusError(f"cannot download {url}: {first_line(exc)}") from None
+        print(f"chargen: downloaded {url} ({target.stat().st_size:,} bytes) into {target.parent}", file=sys.stderr,
               flush=True)
-    if expected_size is not None and local.stat().st_size != expected_size:
-        size = local.stat().st_size
-        local.unlink(missing_ok=True)
+    if expected_size is not None and target.stat().st_size != expected_size:
+        size = target.stat().st_size
+        target.unlink(missing_ok=True)
         raise CorpusError(f"download of {url} has {size} bytes, expected {expected_size}; removed it, try again")
-    return local
+    return target
+
+
+def _fetch(url: str, target: Path) -> None:
+    """The URL's bytes into `target`, through a temporary file in the same folder (moved in place when whole)."""
+    import tempfile
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": "chargen"})
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

@@ -43,12 +43,14 @@ def _flag_given(args: list[str], flag: str) -> bool:
     return any(a == flag or a.startswith(flag + "=") for a in args)
 
 
-def launch_training(argv: list[str], run_path: str | Path, nice: int = 0) -> Launched:
+def launch_training(argv: list[str], run_path: str | Path, nice: int = 0, env: dict[str, str] | None = None,
+                    ) -> Launched:
     """Start `chargen train ARGV` as a process of its own session: stdin from /dev/null, stdout and stderr appended
     to RUN/train.log, so it keeps training when the starter exits, its terminal closes or its SSH link drops.
 
     run_path: the run it trains (a new run gets --run-dir run_path unless ARGV names one). nice > 0 lowers the
-    trainer's priority, so the machine stays responsive to the one who started it."""
+    trainer's priority, so the machine stays responsive to the one who started it. env: variables set for the
+    trainer besides the starter's own (e.g. TensorFlow's thread counts)."""
     args = train_args(argv)
     run_path = Path(run_path).expanduser().absolute()
     if not _flag_given(args, "--resume") and not _flag_given(args, "--run-dir"):
@@ -59,7 +61,9 @@ def launch_training(argv: list[str], run_path: str | Path, nice: int = 0) -> Lau
     if nice_tool:  # the whole process at once, its TensorFlow threads included
         child = [nice_tool, "-n", str(int(nice)), *child]
     log_path = run_path / TRAIN_LOG
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # lines reach train.log as they are printed
+    # PYTHONSAFEPATH: `python -m` would put the starter's current folder first on sys.path, so a folder holding
+    # another chargen_core (a checkout) would train with that code instead of the installed one (Python 3.11+).
+    env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", "PYTHONSAFEPATH": "1"}  # lines reach the log
     detach = ({"start_new_session": True} if os.name == "posix" else
               {"creationflags": getattr(subprocess, "DETACHED_PROCESS", 0)
                | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})

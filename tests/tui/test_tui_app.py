@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from conftest import wait_for
-from chargen_tui.screens.dialogs import CandidatesScreen, ConfirmQuit, HelpScreen
+from chargen_tui.screens.dialogs import CandidatesScreen, HelpScreen, QuitWhileTraining
 from chargen_tui.widgets.status_line import StatusLine
 from tui_fakes import FakeServices
 
@@ -129,7 +129,7 @@ async def test_training_keys_start_pause_stop(make_app):
         assert app.main_screen.state == "training" and not services.trainers[0].paused
         await pilot.press("f4")
         await wait_for(pilot, lambda: not app.main_screen.train.running)
-        assert services.trainers[0].stop_requested and app.main_screen.state == "done"
+        assert services.trainers[0].stop_requested and app.main_screen.state == "stopped"
 
 
 async def test_training_updates_pane_and_refreshes_generator(make_app):
@@ -145,7 +145,7 @@ async def test_training_updates_pane_and_refreshes_generator(make_app):
         assert services.trainers[0].run_path.parent.name == "runs"
 
 
-async def test_quit_asks_while_training_and_leaves_a_checkpoint(make_app):
+async def test_quit_while_training_asks_stop_with_a_checkpoint_or_stay(make_app):
     services = FakeServices(train_delay=1.0)
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -154,14 +154,32 @@ async def test_quit_asks_while_training_and_leaves_a_checkpoint(make_app):
         await wait_for(pilot, lambda: services.trainers)
         await pilot.press("ctrl+q")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmQuit)
-        await pilot.press("n")
-        assert not isinstance(app.screen, ConfirmQuit) and app.is_running
+        assert isinstance(app.screen, QuitWhileTraining)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, QuitWhileTraining) and app.is_running
         await pilot.press("ctrl+q")
         await pilot.pause()
-        await pilot.press("y")
+        await pilot.press("s")
         await wait_for(pilot, lambda: app._exit, timeout=10)
         assert services.trainers[0].stop_requested
+
+
+async def test_quit_while_training_leaves_it_training_by_default(make_app, capsys):
+    services = FakeServices(train_delay=1.0)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: services.trainers)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("enter")  # the default: leave it training
+        await wait_for(pilot, lambda: app._exit, timeout=10)
+    trainer = services.trainers[0]
+    assert not trainer.stop_requested and services.processes[trainer.run_path][1].is_alive()
+    said = " ".join(capsys.readouterr().err.split())  # printed once the app has left the screen
+    assert "default-copy keeps training in its own process" in said and "chargen --run default-copy" in said
+    trainer.request_stop()
 
 
 async def test_quit_without_training_exits(make_app):

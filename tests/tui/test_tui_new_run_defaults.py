@@ -29,12 +29,11 @@ async def type_budget(pilot, form: NewRunScreen, text: str) -> None:
     await pilot.pause()
 
 
-async def paused_trainer(pilot, screen):
-    """The fake trainer, held before its first epoch ends (unpause it in a finally: the app cannot exit while a
-    paused training thread waits)."""
-    await wait_for(pilot, lambda: screen.train.trainer is not None)
-    screen.train.trainer.pause()
-    return screen.train.trainer
+async def paused_trainer(pilot, services):
+    """The fake trainer, held before its first epoch ends (unpause it in a finally: its thread would wait)."""
+    await wait_for(pilot, lambda: services.trainers)
+    services.trainers[-1].pause()
+    return services.trainers[-1]
 
 
 def test_default_size_is_chargen_train_s_own_rule():
@@ -62,8 +61,9 @@ async def test_a_time_budget_makes_the_form_size_auto_as_chargen_train_does(make
         form.query_one("#source").value = "good.txt"
         await pilot.pause()
         form.action_start()
-        await wait_for(pilot, lambda: services.specs)
-        assert services.specs[0].size == "auto" and services.specs[0].time_budget == 600.0
+        await wait_for(pilot, lambda: services.launches)
+        argv = services.launches[0]
+        assert argv[argv.index("--size") + 1] == "auto" and argv[argv.index("--time-budget") + 1] == "600"
 
 
 async def test_a_size_the_user_picked_or_a_fine_tune_source_is_kept(make_app, tmp_path):
@@ -92,20 +92,17 @@ async def test_generating_before_a_new_run_s_first_checkpoint_says_so(make_app, 
         await ready(pilot)
         screen = app.main_screen
         screen.run.start_new_run(NewRunSpec(services.load_corpus("good.txt")))
-        trainer = await paused_trainer(pilot, screen)
+        trainer = await paused_trainer(pilot, services)
         try:
             await wait_for(pilot, lambda: screen.train.first_checkpoint == 5)  # the fake's epoch: 5 steps
             # The opened model still answers, and the user is told it is not the new run's.
             await submit(pilot, "hi ")
             assert any("no trained weights yet" in n and "step 5" in n and "default" in n for n in notes(app))
-            # The first refresh hands the generator the training model before any checkpoint exists.
-            screen.train.maybe_refresh(force=True)
-            await wait_for(pilot, lambda: screen.train.own_generator and screen.model_name.startswith("good"))
-            app.clear_notifications()
-            await submit(pilot, "hi ")
-            assert any("no checkpoint yet" in n and "barely started to learn" in n for n in notes(app))
         finally:
             trainer.unpause()
+        # The first checkpoint's weights make a generator over the new run's model.
+        await wait_for(pilot, lambda: screen.train.own_generator and screen.model_name.startswith("good"))
+        assert services.weights_loaded[0].endswith("ckpt-0005.keras")
         await wait_for(pilot, lambda: not screen.train.running, timeout=10)
         assert not screen.run.untrained  # the epoch's checkpoint was saved
         app.clear_notifications()
@@ -128,7 +125,7 @@ async def test_a_run_killed_before_its_first_checkpoint_opens_untrained_and_f2_t
         assert any("gamma has no trained weights yet" in n for n in notes(app))
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.resumed == [tmp_path / "runs" / "gamma"])
-        trainer = await paused_trainer(pilot, screen)
+        trainer = await paused_trainer(pilot, services)
         try:
             await wait_for(pilot, lambda: screen.train.first_checkpoint is not None)
             app.clear_notifications()

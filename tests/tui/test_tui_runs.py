@@ -1,14 +1,13 @@
 """Pilot tests of model handling with fake services: the runs screen, the new-run form, F2 continuing a run,
-F2 on the bundled model (copied first; its files untouched)."""
+F2 on the bundled model (copied first; its files untouched), switching runs while one trains."""
 from __future__ import annotations
 
 import hashlib
 
 from conftest import wait_for
 from test_tui_app import notes, ready, submit
-from chargen_core.train import choose
 from chargen_tui.screens.new_run import NewRunScreen, parse_form
-from chargen_tui.screens.runs import ConfirmSwitch, RunsScreen
+from chargen_tui.screens.runs import RunsScreen
 from tui_fakes import FakeServices
 
 
@@ -61,7 +60,9 @@ async def test_f2_on_an_opened_run_continues_its_epochs(make_app, tmp_path):
         await wait_for(pilot, lambda: screen.model_name == "alpha" and screen.run.corpus is not None)
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.trainers and screen.pane.position.startswith("epoch 6/7"))
-        assert services.resumed == [tmp_path / "runs" / "alpha"] and services.specs == []
+        alpha = tmp_path / "runs" / "alpha"
+        assert services.resumed == [alpha] and services.launches == [["--resume", str(alpha), "--epochs", "7"]]
+        assert f"$ chargen train --resume {alpha}" in str(screen.pane.query_one("#command").render())
         await pilot.press("f4")
         await wait_for(pilot, lambda: not screen.train.running)
 
@@ -99,23 +100,32 @@ async def test_f2_on_the_bundled_model_copies_it_first(make_app, tmp_path):
     assert sha256s(bundled) == before
 
 
-async def test_switching_while_training_asks_and_stops_with_a_checkpoint(make_app, tmp_path):
-    services = FakeServices(train_delay=3.0)  # 10 steps: training outlasts the test
+async def test_switching_while_training_leaves_it_training_and_coming_back_attaches(make_app, tmp_path):
+    services = FakeServices(train_delay=0.5)  # 10 steps: training outlasts the switch
     app = make_app(services)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
         screen = app.main_screen
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.trainers and screen.state == "training")
-        await open_from_runs_screen(pilot, downs=1)  # beta
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch))
-        await pilot.press("n")  # keep training: nothing changes
-        assert screen.train.running and not services.trainers[0].stop_requested, (screen.state, notes(app))
-        await open_from_runs_screen(pilot, downs=1)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: screen.model_name == "beta", timeout=10)
-        assert services.trainers[0].stop_requested and not screen.train.running
+        copy = services.trainers[0].run_path
+        await open_from_runs_screen(pilot, downs=1)  # beta: no question, the run trains on
+        await wait_for(pilot, lambda: screen.model_name == "beta")
+        assert not services.trainers[0].stop_requested and not screen.train.running and screen.state == "idle"
+        assert any("keeps training in its own process" in n for n in notes(app))
+        services.runs = {copy.name: 3, **services.runs}  # a run of the home now: the runs screen lists it first
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen))
+        table = app.screen.query_one("#runs-table")
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == copy.name and row[1] == "training" and row[4].startswith("pid 4242 · epoch 1/")
+        await pilot.press("enter")  # open it: the pane follows it again, from its session's start
+        await wait_for(pilot, lambda: screen.model_name == copy.name and screen.train.running)
+        await wait_for(pilot, lambda: screen.pane.position.startswith("epoch 4/5"))
+        assert screen.state == "training" and any("following it live" in n for n in notes(app))
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: not screen.train.running and screen.state == "stopped", timeout=10)
+        assert services.trainers[0].stop_requested
 
 
 async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_path):
@@ -142,14 +152,12 @@ async def test_new_run_form_shows_bad_values_in_place_then_starts(make_app, tmp_
         assert not services.trainers
         form.query_one("#source").value = "good.txt"
         await pilot.pause()
-        services.sized = choose(budget=190, probe_tps=50_000, probe_seconds=7.0, train_chars=540_000, vocab_size=85)
         form.action_start()
         await wait_for(pilot, lambda: services.trainers and not isinstance(app.screen, NewRunScreen))
-        spec = services.specs[0]
-        assert spec.corpus.source == "good.txt" and spec.epochs == 3 and spec.size == "default"
+        run_dir = tmp_path / "runs" / "good.txt-run"
+        assert services.launches == [["--corpus", "good.txt", "--run-dir", str(run_dir), "--size", "default",
+                                      "--epochs", "3"]]
         assert "good.txt" in corpus_text(app)
-        # what --size auto picked is told once training starts, as `chargen train` prints it
-        await wait_for(pilot, lambda: any("1 x 384 units" in n for n in notes(app)))
         await wait_for(pilot, lambda: not app.main_screen.train.running)
         await wait_for(pilot, lambda: any("training finished its epochs: 2 epochs" in n for n in notes(app)))
 

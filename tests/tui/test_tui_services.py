@@ -1,4 +1,5 @@
-"""The real services behind the runs and new-run screens (no app): new runs from a form's spec, copying a run."""
+"""The real services behind the runs and new-run screens (no app): the `chargen train` command of a new run from
+the form's spec, copying a run."""
 from __future__ import annotations
 
 import hashlib
@@ -6,35 +7,42 @@ import os
 
 import numpy as np
 
-from chargen_core.runs import save_model
-from chargen_core.config import CorpusConfig, ModelConfig, TrainConfig
+from chargen_core.config import ModelConfig, TrainConfig
 from chargen_core.data import load_corpus
-from chargen_core.runs import bundled_runs
-from chargen_core.model import build_model
-from chargen_core.runs import RunDir
-from chargen_core.data import Vocab
+from chargen_core.runs import RunDir, bundled_runs
 from chargen_tui.services import NewRunSpec, Services
+from chargen_tui.train_command import new_run_argv, resume_argv
 
 
-def test_new_trainer_follows_the_spec(tmp_path, tiny_corpus_file):
-    source = tmp_path / "src"
-    vocab = Vocab.from_text("abc def.\n")
-    cfg = ModelConfig(embedding_dim=8, units=16)
-    run = RunDir.create(source, model_config=cfg, train_config=TrainConfig(), corpus_config=CorpusConfig(),
-                        vocab=vocab)
-    save_model(build_model(cfg, vocab.size), run.last_path, epochs_done=1, global_step=1, kind="epoch")
+def test_a_new_run_s_command_follows_the_form_and_the_app_s_settings(tmp_path, tiny_corpus_file):
+    corpus = load_corpus(str(tiny_corpus_file), standardize="lower")
+    run_dir = tmp_path / "runs" / "r1"
+    tuned = new_run_argv(corpus, run_dir, spec=NewRunSpec(corpus, epochs=3, init_from=tmp_path / "src",
+                                                           tensorboard=True))
+    assert tuned == ["--corpus", str(tiny_corpus_file), "--standardize", "lower", "--run-dir", str(run_dir),
+                     "--init-from", str(tmp_path / "src"), "--epochs", "3", "--tensorboard"]
+    small = new_run_argv(corpus, run_dir, spec=NewRunSpec(corpus, size="small", time_budget=30.0),
+                         model_config=ModelConfig(dropout=0.2),
+                         train_config=TrainConfig(distribute="mirrored", carry_state=False))
+    assert small[small.index("--size") + 1] == "default"  # named: with a budget, chargen train would size it
+    assert " ".join(small).endswith("--units 128 --layers 1 --dropout 0.2 --time-budget 30 --distribute mirrored "
+                                    "--no-carry-state")
+    auto = new_run_argv(corpus, run_dir, spec=NewRunSpec(corpus, size="auto", time_budget=600.0))
+    assert auto[-4:] == ["--size", "auto", "--time-budget", "600"]
+    assert resume_argv(run_dir, 12) == ["--resume", str(run_dir), "--epochs", "12"]
+
+
+def test_the_commands_parse_as_chargen_train_s_own_flags(tmp_path, tiny_corpus_file):
+    from chargen_core.cli import build_parser
+
     corpus = load_corpus(str(tiny_corpus_file))
-    services = Services(train_config=TrainConfig(batch_size=8, steps_per_epoch=2))
-    tuned = services.new_trainer(corpus, tmp_path / "tuned", None,
-                                 spec=NewRunSpec(corpus, epochs=3, init_from=source, tensorboard=True))
-    assert tuned.model_config.units == 16 and tuned.train_config.epochs == 3 and tuned.train_config.tensorboard
-    assert tuned.run_path.parent == tmp_path / "tuned" and tuned.run_path.name.startswith("tiny-txt-lstm-")
-    assert tuned.vocab.chars[:len(vocab.chars)] == vocab.chars and set(corpus.text) <= set(tuned.vocab.chars)
-    tuned.release()
-    small = services.new_trainer(corpus, tmp_path / "small", None, spec=NewRunSpec(corpus, size="small",
-                                                                                   time_budget=30.0))
-    assert small.model_config.units == 128 and small.train_config.time_budget == 30.0
-    small.release()
+    argv = new_run_argv(corpus, tmp_path / "r", model_config=ModelConfig(units=64, seq_len=50),
+                        train_config=TrainConfig(batch_size=8, steps_per_epoch=3, checkpoint_every=0, seed=1,
+                                                 precision="float32", tensorboard=True))
+    args = build_parser().parse_args(["train", *argv])
+    assert (args.units, args.seq_len, args.batch_size, args.steps_per_epoch, args.checkpoint_every) == (
+        64, 50, 8, 3, 0)
+    assert args.seed == 1 and args.precision == "float32" and args.tensorboard and args.size == "default"
 
 
 def test_copy_run_leaves_the_bundled_files_untouched(tmp_path):
@@ -71,12 +79,9 @@ def test_the_app_refuses_a_runs_home_that_is_a_file(chargen_home, capsys):
     assert err.count("\n") == 1 and "is a file" in err
 
 
-def test_auto_size_from_the_form_probes_and_fits_the_budget(tmp_path, tiny_corpus_file):
-    corpus = load_corpus(str(tiny_corpus_file))
-    trainer = Services().new_trainer(corpus, tmp_path / "auto", None,
-                                     spec=NewRunSpec(corpus, size="auto", time_budget=600.0))
-    # the probe's seconds come out of the budget, and the chosen size replaces the defaults' batch
-    assert 300.0 < trainer.train_config.time_budget < 600.0
-    assert trainer.train_config.batch_size != TrainConfig().batch_size or trainer.model_config != ModelConfig()
-    assert trainer.size.units == trainer.model_config.units  # the app tells the user what the rule picked
-    trainer.release()
+def test_a_trainer_started_from_the_app_leaves_a_core_on_a_small_machine():
+    from chargen_tui.services import leave_a_core_to_the_app
+
+    assert leave_a_core_to_the_app(2) == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+    assert leave_a_core_to_the_app(1) == {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+    assert leave_a_core_to_the_app(16) == {}  # plenty left for the app on a big machine

@@ -1,4 +1,4 @@
-"""Plain-Python pieces of the TUI: settings knobs, transcript, stream buffer, pacer, live generator, keymap, pump."""
+"""Plain-Python pieces of the TUI: settings knobs, transcript, stream buffer, pacer, live generator, keymap."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +9,6 @@ from chargen_core.generate import SamplerSettings as S
 from chargen_tui.gen_settings import LENGTHS, STRATEGIES, GenSettings
 from chargen_tui.stream_pacer import Pacer, StreamBuffer
 from chargen_tui.transcript import Transcript
-from chargen_tui.training import EventPump
 from chargen_tui.widgets.loss_curve import plot, render_curve, resample
 from tui_fakes import FakeGenerator
 
@@ -114,18 +113,6 @@ def test_live_generator_defers_refresh_while_in_use():
     assert live.offer([2]) is True and gen.refreshed == 2
 
 
-def test_event_pump_coalesces_batches():
-    from chargen_core.train import BatchEnded, EpochEnded
-
-    posted = []
-    pump = EventPump(posted.append)
-    for step in range(1, 6):
-        pump(BatchEnded(0, step, step, 5, 1.0, 10.0, 0.1))
-    pump(EpochEnded(0, 1.0, 1.1, 1.5, 0.5, 0.5, 1.0, 5))
-    assert [type(m).__name__ for m in posted] == ["TrainingProgress", "TrainingEvent"]
-    assert pump.take().step == 5 and pump.take() is None
-
-
 def test_keymap_overrides_and_problems(tmp_path):
     ids = [spec.id for spec in (*KEYS, QUIT)]
     assert len(ids) == len(set(ids))
@@ -165,27 +152,14 @@ def test_app_arguments():
     assert (args.distribute, args.precision) == ("mirrored", "mixed")
 
 
-def test_trainer_events_are_routed_by_type_not_by_name():
+def test_messages_are_dataclasses():
     import dataclasses
 
-    from chargen_core.train import BatchEnded, EpochEnded
-
     from chargen_tui import messages
-    from chargen_tui.training import EventPump
 
-    posted = []
-    pump = EventPump(posted.append)
-    batch = BatchEnded(0, 1, 1, 10, 2.0, 100.0, 0.1)
-    pump(batch)
-    pump(BatchEnded(0, 2, 2, 10, 1.9, 100.0, 0.2))  # coalesced while the first progress message waits
-    pump(EpochEnded(0, 1.5, 1.6, 2.3, 0.5, 0.5, 3.0, 10))
-    BatchEnded_ = type("BatchEnded", (), {})  # same class name, not the core's class: an ordinary event
-    pump(BatchEnded_())
-    assert [type(m).__name__ for m in posted] == ["TrainingProgress", "TrainingEvent", "TrainingEvent"]
-    assert pump.take().step == 2 and pump.batches == 2
     message_classes = [c for c in vars(messages).values()
                        if isinstance(c, type) and issubclass(c, messages.Message) and c is not messages.Message]
-    assert len(message_classes) >= 11 and all(dataclasses.is_dataclass(c) for c in message_classes)
+    assert len(message_classes) >= 9 and all(dataclasses.is_dataclass(c) for c in message_classes)
     assert messages.Failed("x", "y").reason == "y"
 
 
@@ -218,10 +192,9 @@ def test_a_setting_change_samples_one_char_at_once_even_while_the_stream_rests_f
     assert buffer.pending == 1000
 
 
-def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
+def test_the_heap_is_settled_at_open():
     import gc
 
-    from chargen_core.train import BatchEnded, TrainingStarted
     from chargen_tui import gc_tuning
 
     class Cycle:
@@ -235,21 +208,6 @@ def test_the_heap_is_settled_at_open_and_frozen_once_training_has_traced():
     gc_tuning.settle()  # the cyclic garbage is collected first, what is alive is frozen
     assert gc.get_freeze_count() > 0 and not any(type(o) is Cycle and o is not alive for o in gc.get_objects())
     gc.unfreeze()
-    pump = EventPump(lambda message: None)
-    started = TrainingStarted(epochs=1, initial_epoch=0, steps_per_epoch=3, run_dir="r", params=1, device="CPU",
-                              strategy="default", replicas=1, precision="float32")
-    batch = BatchEnded(epoch=0, step=1, steps_per_epoch=3, global_step=1, loss=1.0, chars_per_second=1.0,
-                       elapsed=0.1)
-    pump(started)
-    assert gc.get_freeze_count() == 0
-    pump(batch)
-    assert gc.get_freeze_count() > 0  # after the first batch: the traced step's objects
-    gc.unfreeze()
-    pump(batch)
-    assert gc.get_freeze_count() == 0  # not again at every batch
-    pump(started)
-    pump(batch)
-    assert gc.get_freeze_count() > 0  # a new training traces again
 
 
 def test_config_folder_is_the_platform_s_unless_chargen_config_dir_says(tmp_path, monkeypatch):

@@ -1,4 +1,6 @@
-"""Fast stand-ins for chargen_core's Generator, Trainer and corpus loading, with the same interface."""
+"""Fast stand-ins for chargen_core's Generator, corpus loading and training processes, with the same interface.
+
+Training "processes" are fake_training.py's."""
 from __future__ import annotations
 
 import threading
@@ -7,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
-from chargen_core.train import (BatchEnded, CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFinished,
-                                 TrainingStarted)
 from chargen_tui.services import RunInfo
+from fake_training import FakeEventLog, FakeTrainer, FakeTrainingServices
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
 
@@ -116,60 +117,7 @@ class FakeGenerator:
         self.refreshed += 1
 
 
-class FakeTrainer:
-    """Emits a plausible event sequence; honours pause/unpause/request_stop between steps."""
-
-    def __init__(self, on_event, run_path: Path, epochs: int = 2, steps: int = 5, delay: float = 0.0,
-                 initial_epoch: int = 0, fresh_optimizer: bool = False, size=None) -> None:
-        self.on_event, self.run_path = on_event, run_path
-        self.size = size  # what --size auto chose (a train.Size), as the real Trainer declares it
-        self.fresh_optimizer = fresh_optimizer
-        self.epochs, self.steps, self.delay = initial_epoch + epochs, steps, delay
-        self.initial_epoch = initial_epoch
-        self.paused = False
-        self.stop_requested = False
-        self.vocab = SimpleNamespace(size=30)
-        self.snapshots = 0
-
-    def pause(self):
-        self.paused = True
-
-    def unpause(self):
-        self.paused = False
-
-    def request_stop(self):
-        self.stop_requested = True
-
-    def snapshot_weights(self):
-        self.snapshots += 1
-        return [0.0]
-
-    def run(self):
-        self.on_event(TrainingStarted(str(self.run_path), self.epochs, self.initial_epoch, self.steps, 1234, "CPU",
-                                      "Default", 1, "float32", self.fresh_optimizer))
-        step, reason = self.initial_epoch * self.steps, "completed"
-        for epoch in range(self.initial_epoch, self.epochs):
-            for i in range(1, self.steps + 1):
-                while self.paused and not self.stop_requested:
-                    time.sleep(0.01)
-                if self.stop_requested:
-                    reason = "stopped"
-                    break
-                time.sleep(self.delay)
-                step += 1
-                self.on_event(BatchEnded(epoch, i, step, self.steps, 3.0 - step * 0.1, 1000.0, step * 0.1))
-            if reason == "stopped":
-                break
-            # the real trainer saves the epoch's checkpoint, then reports the epoch
-            self.on_event(CheckpointSaved(str(self.run_path / "model.keras"), epoch + 1, step, "epoch"))
-            self.on_event(EpochEnded(epoch, 2.5 - epoch * 0.2, 2.6 - epoch * 0.2, 3.7, 0.3, 0.3, 1.0, step))
-            self.on_event(PreviewGenerated(epoch, "the", "the preview text"))
-        finished = TrainingFinished(str(self.run_path), reason, epoch + 1, step, 2.4, 3.5, 2.4, 1.0, 1000.0)
-        self.on_event(finished)
-        return finished
-
-
-class FakeServices:
+class FakeServices(FakeTrainingServices):
     def __init__(self, *, default: bool = True, delay: float = 0.0, train_delay: float = 0.0,
                  corpus_error: str | None = None) -> None:
         self.generator = FakeGenerator(delay=delay)
@@ -184,12 +132,15 @@ class FakeServices:
         self.untrained_runs: set[str] = set()  # runs killed before their first checkpoint: settings, no weights
         self.generators: dict[str, FakeGenerator] = {}
         self.resumed: list[Path] = []
-        self.specs: list = []
-        self.sized = None  # a train.Size the next new trainer reports as chosen by --size auto
+        self.launches: list[list[str]] = []  # the `chargen train` arguments of every trainer started
         self.copies: list[tuple[Path, Path]] = []
-
-    def device(self) -> str:
-        return "CPU"
+        self.logs: dict[Path, FakeEventLog] = {}
+        self.processes: dict[Path, tuple[FakeTrainer, threading.Thread]] = {}
+        self.launch_error: str | None = None  # the next launch fails with this (a full disk, a read-only home)
+        self.crash_at: int | None = None  # trainers started from now on die at this step, saying nothing
+        self.tail = ["epoch 1/2 step 3/5 loss 2.7", "Fatal Python error: Segmentation fault"]
+        self.weights_loaded: list[str] = []
+        self.signals: list[tuple[Path, str]] = []
 
     def default_run(self):
         return self.default_path if self.default else None
@@ -244,30 +195,8 @@ class FakeServices:
         text = "It was the best of times, it was the worst of times.\n" * 40
         return FakeCorpus(source, source, text)
 
-    def _trainer(self, on_event, path):
-        trainer = FakeTrainer(on_event, path, delay=self.train_delay)
-        self.trainers.append(trainer)
-        return trainer
-
-    def new_trainer(self, corpus, runs_home, on_event, model_config=None, spec=None):
-        self.specs.append(spec)
-        trainer = self._trainer(on_event, Path(runs_home) / f"{corpus.name}-run")
-        trainer.size = self.sized
-        return trainer
-
-    def resume_trainer(self, run_path, on_event):
-        self.resumed.append(Path(run_path))
-        trainer = FakeTrainer(on_event, run_path, delay=self.train_delay,
-                              initial_epoch=self._epochs_done(Path(run_path).name),
-                              fresh_optimizer=self.weights_only)
-        self.trainers.append(trainer)
-        return trainer
-
     def _epochs_done(self, name: str) -> int:
         return 0 if name in self.untrained_runs else self.runs.get(name, 3)  # no checkpoint: it starts over
-
-    def generator_from_trainer(self, trainer):
-        return self.generator
 
     def sampler_settings(self, settings, vocab_size):
         from chargen_core.errors import SettingsError

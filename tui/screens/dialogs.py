@@ -1,4 +1,4 @@
-"""Modal dialogs: help (every key and its id), quit confirmation, next-character candidates."""
+"""Modal dialogs: help (every key and its id), quitting while runs train, next-character candidates."""
 from __future__ import annotations
 
 from rich.table import Table
@@ -36,32 +36,39 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text('[keys]\n"temp.up" = "up,plus"', style="bright_black"))
 
 
-class YesNoDialog(ModalScreen[bool]):
-    """A question with two buttons (y / Enter answers yes, n / Esc no); subclasses set the words."""
+class QuitWhileTraining(ModalScreen[str | None]):
+    """Quitting while runs train: leave them training (the default: they do not need the app), stop them with a
+    checkpoint, or stay. Returns "leave", "stop" or None."""
 
-    question = ""
-    yes_label, yes_variant, no_label = "Yes (y)", "primary", "No (n)"
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("l,enter", "answer('leave')", "Leave training", id="quit.leave"),
+                Binding("s", "answer('stop')", "Stop and quit", id="quit.stop"),
+                Binding("escape,n", "answer(None)", "Stay", id="quit.stay")]
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
 
     def compose(self) -> ComposeResult:
+        runs = ", ".join(self.names)
         with Vertical():
-            yield Static(self.question)
+            one = len(self.names) == 1
+            yield Static(f"{runs} {'is' if one else 'are'} training in {'its' if one else 'their'} own process. "
+                         f"Leave {'it' if one else 'them'} training after you quit (the runs screen and "
+                         f"`chargen runs` show {'it' if one else 'them'}), or stop now with a checkpoint?")
             with Horizontal():
-                yield Button(self.yes_label, id="yes", variant=self.yes_variant)
-                yield Button(self.no_label, id="no")
+                yield Button("Leave it training (l)", id="leave", variant="primary")
+                yield Button("Stop, checkpoint (s)", id="stop", variant="warning")
+                yield Button("Stay (esc)", id="stay")
 
-    def action_answer(self, answer: bool) -> None:
+    def on_mount(self) -> None:
+        self.query_one("#leave", Button).focus()
+
+    def action_answer(self, answer: str | None) -> None:
         self.dismiss(answer)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-
-class ConfirmQuit(YesNoDialog):
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("y,enter", "answer(True)", "Quit", id="quit.yes"),
-                Binding("n,escape", "answer(False)", "Stay", id="quit.no")]
-    question = "Training is running. Stop it (a checkpoint is saved) and quit?"
-    yes_label, yes_variant, no_label = "Quit (y)", "error", "Stay (n)"
+        self.dismiss(None if event.button.id == "stay" else event.button.id)
 
 
 class CandidatesScreen(ModalScreen[str | None]):

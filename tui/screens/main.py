@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chargen_core.train import (CheckpointSaved, EpochEnded, PreviewGenerated, TrainingFailed, TrainingFinished,
-                                TrainingStarted)
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +17,8 @@ from ..generation_controller import FPS, GenerationController
 from ..keymap import KEYS
 from ..preferences import load_preferences, save_preferences
 from ..run_controller import RunController
-from ..training import TrainingControl, finished_text
+from ..training import POLL_SECONDS, TrainingControl
+from ..training_view import TrainingView
 from ..widgets.corpus_pane import CorpusPane
 from ..widgets.output_view import OutputView
 from ..widgets.prompt_bar import PromptBar
@@ -35,7 +34,7 @@ class MainScreen(Screen):
     # What the header, the status line and the training pane show: assigning one redraws what shows it (through
     # its watcher). `var`, not `reactive`: a reactive would also repaint the whole screen, ~11 ms per key.
     state: var[str] = var("loading", init=False)
-    device: var[str] = var("…", init=False)
+    device: var[str] = var("no trainer yet", init=False)  # the device of the followed trainer (TrainingStarted)
     model_name: var[str] = var("no model", init=False)
     settings: var[GenSettings] = var(GenSettings, init=False)
     speed_index: var[int] = var(0, init=False)
@@ -45,10 +44,11 @@ class MainScreen(Screen):
         self.colour = True
         self.load_preferences()
         self.generation = GenerationController(self, self.settings, SPEEDS[self.speed_index])
-        self.train = TrainingControl(self, self.app.services, self.generation.live, self.app.run_root)
+        self.training_view = TrainingView(self)
+        self.train = TrainingControl(self, self.app.services, self.generation.live, self.app.run_root,
+                                     on_event=self.training_view.event, on_ended=self.training_view.ended)
         self.run = RunController(self)  # the run in use and its corpus
         self.vocab_size = 0
-        self.quitting = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,7 +93,7 @@ class MainScreen(Screen):
             self.notify(problem, severity="warning", timeout=8)
         self.query_one(PromptBar).focus_input()
         self.set_interval(1 / FPS, self.generation.frame, name="stream-frame")
-        self.run_worker(self.run.find_device, thread=True, exit_on_error=False, group="startup")
+        self.set_interval(POLL_SECONDS, self.train.poll, name="training-poll")
         self.run_worker(self.run.open, thread=True, exit_on_error=False, group="startup")
         self.refresh_status()
         self.refresh_header()
@@ -166,14 +166,16 @@ class MainScreen(Screen):
             if self.train.paused:
                 self.action_train_pause()
             else:
-                self.notify("already training")
+                self.notify("already training" if not self.train.starting else "training is starting")
             return
         self.run.start_training()
 
     def action_train_pause(self) -> None:
         paused = self.train.pause()
         if paused is None:
-            self.notify("nothing is training", severity="warning")
+            starting = self.train.starting or (self.train.followed is not None and not self.train.followed.started)
+            self.notify("training is still starting: pause it once it runs" if starting else "nothing is training",
+                        severity="warning")
         else:
             self.set_state("paused" if paused else "training")
 
@@ -182,7 +184,8 @@ class MainScreen(Screen):
             self.set_state("stopping")
             self.notify("stopping after this batch; a checkpoint is saved")
         else:
-            self.notify("nothing is training", severity="warning")
+            self.notify("nothing is training" if not self.train.starting else "training is still starting",
+                        severity="warning")
 
     # --- runs ---------------------------------------------------------------------------------------------------
     def action_runs(self) -> None:
@@ -204,78 +207,33 @@ class MainScreen(Screen):
         self.app.push_screen(HelpScreen(self.app.keymap))
 
     def action_request_quit(self) -> None:
-        if not self.train.running:
+        training = self.train.alive_launched()
+        if not training:
             self.app.exit()
             return
-        from .dialogs import ConfirmQuit
+        from .dialogs import QuitWhileTraining
 
-        def answer(yes: bool | None) -> None:
-            if yes and not self.train.running:  # training ended while the question was open
-                self.app.exit()
-            elif yes:
-                self.quitting = True
+        def answer(choice: str | None) -> None:
+            if choice == "stop":
+                for path in training:
+                    self.train.stop(path)
+            if choice is not None:
                 self.generation.jobs.stop()
-                if self.train.trainer is not None:
-                    self.train.stop()
-                    self.set_state("stopping")
-                self.notify("stopping training and saving a checkpoint, then quitting…")
+                self.app.exit(message=self.training_view.left_training(training, stopped=choice == "stop"))
 
-        self.app.push_screen(ConfirmQuit(), answer)
+        self.app.push_screen(QuitWhileTraining([path.name for path in training]), answer)
 
     # --- messages ----------------------------------------------------------------------------------------------
-    def on_training_event(self, message: msg.TrainingEvent) -> None:
-        if isinstance(message.event, CheckpointSaved):
-            self.run.untrained = False
-        match message.event:
-            case TrainingStarted() as event:
-                self.pane.started(event)
-                self.train.started(event)
-                if event.fresh_optimizer:
-                    self.notify("this model was saved as weights only: training continues with a fresh optimizer",
-                                severity="warning", timeout=8)
-                if event.continued_note:
-                    self.notify(event.continued_note, timeout=8)
-                if self.train.trainer is not None and self.train.trainer.size is not None:
-                    self.notify(self.train.trainer.size.describe(), title="sized for the time budget", timeout=10)
-                self.device = event.device or self.device
-                self.set_state("paused" if self.train.paused else "training")
-                if self.quitting:
-                    self.train.stop()
-            case EpochEnded() as event:
-                self.pane.epoch(event)
-                self.train.maybe_refresh(event.global_step, force=True)
-            case PreviewGenerated() as event:
-                self.pane.preview(event.epoch, event.text)
-            case CheckpointSaved(kind="stop") as event:
-                self.notify(f"checkpoint saved: {event.path}")
-            case TrainingFinished() as event:
-                self.set_state("done")
-                self.train.maybe_refresh(force=True)
-                self.notify(finished_text(event))
-            case TrainingFailed() as event:
+    def on_training_launched(self, message: msg.TrainingLaunched) -> None:
+        followed = self.train.on_launched(message)
+        if message.launched is None:
+            if message.token == self.train.token:
                 self.set_state("failed")
-                self.notify(f"training failed: {event.reason}", severity="error", timeout=10)
-
-    def on_training_progress(self, _: msg.TrainingProgress) -> None:
-        event = self.train.pump.take()
-        if event is not None:
-            self.pane.batch(event)
-            self.train.maybe_refresh(event.global_step)
-
-    def on_training_stopped(self, message: msg.TrainingStopped) -> None:
-        self.train.stopped()
-        if message.error:
-            self.set_state("failed")
-            self.notify(f"training: {message.error}", severity="error", timeout=10)
-        elif self.state not in ("done", "failed"):
-            self.set_state("done")
-        if self.quitting:
-            self.app.exit()
+            self.notify(f"training could not start: {message.error}", severity="error", timeout=10)
+        elif followed:
+            self.pane.set_command(message.launched.command)
         else:
-            self.run.after_training_stopped()
-
-    def on_device_known(self, message: msg.DeviceKnown) -> None:
-        self.device = message.device
+            self.notify(f"{message.launched.run_path.name} is training in process {message.launched.pid}")
 
     def on_run_opened(self, message: msg.RunOpened) -> None:
         self.run.opened(message.info)

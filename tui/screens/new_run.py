@@ -16,7 +16,8 @@ from chargen_core.config import STANDARDIZE_MODES
 from chargen_core.train import MIN_AUTO_BUDGET, resolve_size
 
 from ..generation import one_line
-from ..services import SIZES, NewRunSpec
+from ..services import NewRunSpec
+from ..train_command import SIZES
 from ..widgets.corpus_pane import CorpusPane
 
 SIZE_LABELS = {"auto": "auto: sized for the time budget", "small": "small: 1×LSTM 128",

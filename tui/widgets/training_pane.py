@@ -19,8 +19,8 @@ from .loss_curve import LossCurve
 from .throttle import Throttle
 
 LIVE_STATES = ("training", "paused", "stopping")  # a session is under way: its time left means something
-STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "training": "green bold",
-                "paused": "yellow bold", "stopping": "yellow", "done": "cyan bold", "failed": "red bold"}
+STATE_STYLES = {"idle": "bright_black", "loading": "bright_black", "starting": "green", "training": "green bold",
+                "paused": "yellow bold", "stopping": "yellow", "stopped": "cyan", "done": "cyan bold", "failed": "red bold"}
 
 
 def bpc(nats: float | None) -> str:
@@ -43,6 +43,7 @@ class TrainingPane(Vertical):
     TrainingPane #time-left { width: 9; height: 1; content-align-horizontal: right; }
     TrainingPane LossCurve { height: 1fr; min-height: 3; }
     TrainingPane #preview { height: auto; max-height: 4; color: $text-muted; }
+    TrainingPane #command { height: auto; max-height: 6; color: $text-muted; display: none; }
     """
 
     # What the state and metrics lines show: assigning any of them redraws those lines, within REDRAW_INTERVAL
@@ -75,6 +76,7 @@ class TrainingPane(Vertical):
         yield Static(id="metrics")
         yield LossCurve(id="curve")
         yield Static(id="preview")
+        yield Static(id="command")
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).update(total=1, progress=0)  # determinate: no animation while idle
@@ -124,6 +126,12 @@ class TrainingPane(Vertical):
         if notes:  # until the first epoch's preview replaces them
             self.query_one("#preview", Static).update(Text("\n".join(notes), "yellow"))
         self.set_state("training")
+
+    def set_command(self, command: str) -> None:
+        """The exact `chargen train ...` line of the process this pane follows ("": none)."""
+        static = self.query_one("#command", Static)
+        static.update(Text(f"$ {command}" if command else "", overflow="fold"))
+        static.display = bool(command)  # no blank line taken from the curve while nothing is followed
 
     def batch(self, event: BatchEnded) -> None:
         self.loss, self.speed = event.loss, event.chars_per_second

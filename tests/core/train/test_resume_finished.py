@@ -25,7 +25,9 @@ def killed_at_the_end(tiny_corpus_file, tmp_path):
 
 
 def files(run) -> dict:
-    return {p.relative_to(run): p.stat().st_mtime_ns for p in run.rglob("*") if p.name not in ("state.json", ".lock")}
+    """Every file but those recording the outcome (state.json, and the events log, which gains its end line)."""
+    return {p.relative_to(run): p.stat().st_mtime_ns for p in run.rglob("*")
+            if p.name not in ("state.json", "events.jsonl", ".lock")}
 
 
 def test_resume_records_the_completion_and_exits_0(killed_at_the_end, capsys):
@@ -38,6 +40,8 @@ def test_resume_records_the_completion_and_exits_0(killed_at_the_end, capsys):
     state = json.loads((run / "state.json").read_text())
     assert (state["status"], state["epochs_done"], state["global_step"]) == ("completed", 2, 10)
     assert files(run) == before and RunDir.open(run).history() == history  # nothing trained, nothing rewritten
+    last = json.loads((run / "events.jsonl").read_text().splitlines()[-1])
+    assert (last["type"], last["reason"]) == ("TrainingFinished", "completed")  # whoever follows the run sees it
     assert main(["train", "--resume", str(run)]) == 2  # now recorded: training further needs --epochs, as ever
     assert "already trained 2 of 2 epochs" in capsys.readouterr().err
 
