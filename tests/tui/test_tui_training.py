@@ -130,7 +130,8 @@ async def test_a_trainer_that_crashes_is_said_with_its_log_and_f2_starts_again(m
         screen = app.main_screen
         await pilot.press("f2")
         await wait_for(pilot, lambda: services.trainers and not screen.train.running and screen.state == "failed")
-        assert any("training crashed: Fatal Python error: Segmentation fault" in n for n in notes(app))
+        said = notes(app)
+        assert any("training crashed: Fatal Python error: Segmentation fault" in n for n in said), said
         services.crash_at = None
         await pilot.press("f2")  # a run whose process is gone is continued again
         await wait_for(pilot, lambda: len(services.trainers) == 2 and screen.state == "done", timeout=10)

@@ -185,7 +185,8 @@ class TrainingPane(Vertical):
         metrics = Text.assemble(
             ("loss  ", "bright_black"), nats(self.loss), (" nats  ", "bright_black"), bpc(self.loss),
             (" bpc\n", "bright_black"), ("val   ", "bright_black"), nats(self.val_loss), (" nats  ", "bright_black"),
-            bpc(self.val_loss), (" bpc\n", "bright_black"), ("speed ", "bright_black"), f"{self.speed:,.0f} chars/s",
+            bpc(self.val_loss), (" bpc\n", "bright_black"), ("speed ", "bright_black"),
+            f"{self.speed:,.0f} chars/s" if self.speed else "—",  # nothing measured yet (idle, or starting)
         )
         if ends:
             metrics.append_text(Text.assemble(("  ETA ", "bright_black"), ends))
