@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -9,9 +10,14 @@ from ..config import ARCHS, STANDARDIZE_MODES, ModelConfig
 
 
 def import_tensorflow_quietly() -> None:
-    """Start TensorFlow with its C++ start-up and CUDA probe lines kept off stderr (our one-line messages)."""
+    """Start TensorFlow with its C++ start-up and CUDA probe lines kept off stderr (our one-line messages).
+
+    Each run trains in a process of its own, and several may share a GPU: each takes GPU memory as it needs it,
+    not TensorFlow's default of nearly all of it at start (which would leave a second trainer none). A user's own
+    TF_FORCE_GPU_ALLOW_GROWTH wins."""
     from ..train import quiet_native_stderr
 
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # read when TensorFlow sets up a GPU
     with quiet_native_stderr():
         import tensorflow as tf
 

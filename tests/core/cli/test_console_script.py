@@ -98,3 +98,20 @@ def test_generate_runs_on_tensorflow_whatever_backend_keras_is_told(tmp_path, wh
     assert proc.returncode == 0, proc.stderr[-500:]
     assert proc.stderr == ""
     assert len(proc.stdout) == 6 and proc.stdout.endswith("\n")  # five characters and the closing newline
+
+
+def test_trainers_take_gpu_memory_as_they_need_it_so_several_share_a_gpu():
+    """Each run trains in its own process: TensorFlow's default (nearly all GPU memory at start) would leave a
+    second trainer on the same GPU none. A user's own setting wins."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os; from chargen_core.cli.common import import_tensorflow_quietly; "
+            "import_tensorflow_quietly(); print(os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])")
+    env = {k: v for k, v in os.environ.items() if k != "TF_FORCE_GPU_ALLOW_GROWTH"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120).stdout.strip() == "true"
+    env["TF_FORCE_GPU_ALLOW_GROWTH"] = "false"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120).stdout.strip() == "false"
