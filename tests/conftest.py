@@ -1,6 +1,7 @@
 """Shared fixtures: small corpora written to tmp dirs, and quiet TensorFlow logs."""
 import gc
 import os
+import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -40,3 +41,12 @@ def tiny_corpus_file(tmp_path):
     path = tmp_path / "tiny.txt"
     path.write_text(TINY_TEXT, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def run_copy(trained_run, tmp_path):
+    """A copy of the module's `trained_run` fixture for a test to change or damage (bytes copied: hard links would
+    share the damage with the original)."""
+    target = tmp_path / "run"
+    shutil.copytree(trained_run, target, copy_function=shutil.copy2)
+    return target

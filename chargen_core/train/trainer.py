@@ -12,13 +12,14 @@ import numpy as np
 from ..config import ModelConfig, TrainConfig
 from ..data import Corpus, Vocab, batch_notice, make_datasets
 from ..errors import CorpusError, SettingsError, one_line
-from ..model import architecture, carry_layers, check_fits, fresh_row_count, memory_error
+from ..model import architecture, carry_layers, check_fits, fresh_row_count
 from ..runs import CONFIG, LOGS, RunDir, RunLock, check_writable
-from .callbacks import CheckpointWriter, RunState, TrainingCallback, storage_error
+from .callbacks import CheckpointWriter, RunState, TrainingCallback
 from .control import Control
 from .distribute import StrategyInfo, is_multiworker, select_strategy, shardable
 from .event_log import EventLogWriter
 from .events import TrainingFailed, TrainingFinished, TrainingStarted
+from .failure import explained, record_failure
 from .keras_fixes import fix_multiworker_logs, fix_symbolic_build
 from .multiworker import restarted_chief_run, stop_agreement, sync_from_chief, writes_run_dir
 from .plan import RunPlan
@@ -219,11 +220,11 @@ class Trainer:
         try:
             return self._train()
         except BaseException as exc:
-            # A disk that refused a write (history, state.json, a checkpoint) is the user's to fix, not a bug.
-            error = storage_error(exc, self.run_path) if type(exc) is not KeyboardInterrupt else exc
-            error = memory_error(error, self.model_config, self.vocab.size)
+            error = explained(exc, self.run_path, self.model_config, self.vocab.size)
             reason = one_line(error)
-            self._record_failure("interrupted" if isinstance(exc, KeyboardInterrupt) else reason)
+            if self._lock is not None:  # only the process writing the run says so in state.json
+                record_failure(self.run_path, "interrupted" if isinstance(exc, KeyboardInterrupt) else reason,
+                               self.state.epochs_done, self.state.global_step)
             self._emit(TrainingFailed(reason=reason, run_dir=str(self.run_path)))
             if error is not exc:
                 raise error from None
@@ -231,16 +232,6 @@ class Trainer:
         finally:
             self.control.set_active(False, self.model)
             self.release()
-
-    def _record_failure(self, reason: str) -> None:
-        """state.json says why training ended (best effort: the disk may be what failed)."""
-        if self._lock is None or not (self.run_path / CONFIG).is_file():
-            return
-        try:
-            RunDir(self.run_path).write_state(status="failed", detail=reason, epochs_done=self.state.epochs_done,
-                                             global_step=self.state.global_step)
-        except OSError:
-            pass
 
     def _prepare_run_dir(self, writer: CheckpointWriter) -> RunDir:
         if not writer.is_chief:  # never touches its --run-dir; checkpoints go to a private temp folder

@@ -33,13 +33,6 @@ def trained_run(tmp_path_factory):
     return base / "run"
 
 
-@pytest.fixture
-def run_copy(trained_run, tmp_path):
-    target = tmp_path / "run"
-    shutil.copytree(trained_run, target)
-    return target
-
-
 def snapshot(run: Path) -> dict:
     """Every file of a run and its bytes (the lock file aside: taking the lock rewrites the holder's pid)."""
     return {str(p.relative_to(run)): p.read_bytes() for p in sorted(run.rglob("*"))

@@ -1,6 +1,5 @@
 """Run directory: atomic checkpoints with manifests, damaged-file fallback, SIGKILL survival, safe loading."""
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,14 +28,6 @@ def trained_run(tmp_path_factory):
     cfg = TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, checkpoint_every=3, preview_length=0, seed=0)
     Trainer(load_corpus(str(base / "corpus.txt")), base / "run", MODEL, cfg).run()
     return base / "run"
-
-
-@pytest.fixture
-def run_copy(trained_run, tmp_path):
-    # Hard links would share damage with the original: copy the bytes.
-    target = tmp_path / "run"
-    shutil.copytree(trained_run, target, copy_function=shutil.copy2)
-    return target
 
 
 def test_layout_and_rotation(trained_run):

@@ -3,7 +3,6 @@ damaged ones skipped, and a run saved before them converted once (not while anot
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,13 +29,6 @@ def trained_run(tmp_path_factory):
     cfg = TrainConfig(epochs=2, batch_size=8, steps_per_epoch=4, checkpoint_every=3, preview_length=0, seed=0)
     Trainer(load_corpus(str(base / "corpus.txt")), base / "run", MODEL, cfg).run()
     return base / "run"
-
-
-@pytest.fixture
-def run_copy(trained_run, tmp_path):
-    target = tmp_path / "run"
-    shutil.copytree(trained_run, target)
-    return target
 
 
 def model_files(run: Path) -> list[Path]:
